@@ -1,0 +1,113 @@
+package dev.mlcp.platform.objects;
+
+import dev.mlcp.platform.Page;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Object storage (GCS semantics): streamed reads and writes, generations and preconditions, paged
+ * listings. Failures are {@link dev.mlcp.platform.PlatformException}s.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+  /**
+   * Writes an object from a stream, never holding the whole content in memory.
+   *
+   * @param uri the object to write
+   * @param content the bytes, read to the end (not closed)
+   * @param contentType MIME type, may be null
+   * @param condition precondition on the current generation; a failure is a CONFLICT
+   * @return metadata of the new version
+   */
+  ObjectMetadata write(
+      ObjectUri uri, InputStream content, String contentType, WriteCondition condition);
+
+  /** Writes a small object held in memory (state documents). */
+  default ObjectMetadata write(
+      ObjectUri uri, byte[] content, String contentType, WriteCondition condition) {
+    return write(uri, new ByteArrayInputStream(content), contentType, condition);
+  }
+
+  /**
+   * Opens the current version for streamed reading.
+   *
+   * @throws dev.mlcp.platform.PlatformException NOT_FOUND when there is no such object
+   */
+  ObjectRead read(ObjectUri uri);
+
+  /** Metadata of the current version, empty when there is no such object. */
+  Optional<ObjectMetadata> stat(ObjectUri uri);
+
+  /**
+   * One page of the objects whose names start with {@code prefix.name()}, in name order.
+   *
+   * @param prefix bucket and name prefix
+   * @param pageSize maximum items in the page (the store may return fewer)
+   * @param pageToken null for the first page, else the previous page's token
+   */
+  Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken);
+
+  /** All objects under a prefix, fetched page by page as the stream is consumed. */
+  default Stream<ObjectMetadata> listAll(ObjectUri prefix) {
+    Iterator<ObjectMetadata> it =
+        new Iterator<>() {
+          private Page<ObjectMetadata> page = list(prefix, 1000, null);
+          private Iterator<ObjectMetadata> items = page.items().iterator();
+
+          @Override
+          public boolean hasNext() {
+            while (!items.hasNext() && page.nextPageToken() != null) {
+              page = list(prefix, 1000, page.nextPageToken());
+              items = page.items().iterator();
+            }
+            return items.hasNext();
+          }
+
+          @Override
+          public ObjectMetadata next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return items.next();
+          }
+        };
+    return StreamSupport.stream(
+        Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+  }
+
+  /**
+   * Copies the current version of {@code source} to {@code target} (overwriting it).
+   *
+   * @return metadata of the new target version
+   */
+  ObjectMetadata copy(ObjectUri source, ObjectUri target);
+
+  /**
+   * Deletes the object.
+   *
+   * @return false when it did not exist
+   */
+  boolean delete(ObjectUri uri);
+
+  /**
+   * A URL from which the object can be downloaded without further credentials: a V4 signed URL on
+   * GCS, a {@code file:} URL locally.
+   *
+   * @param uri the object
+   * @param validFor how long the URL stays valid (ignored where URLs do not expire)
+   */
+  URI downloadUrl(ObjectUri uri, Duration validFor);
+
+  /** Releases clients and files; the default does nothing. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,57 @@
+package dev.mlcp.platform.objects;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalDirectoryObjectStoreTest extends ObjectStoreContract {
+
+  @TempDir Path root;
+  private LocalDirectoryObjectStore store;
+
+  @BeforeEach
+  void setUp() {
+    store = new LocalDirectoryObjectStore(root);
+  }
+
+  @Override
+  protected ObjectStore store() {
+    return store;
+  }
+
+  @Override
+  protected String bucket() {
+    return "mlcp-test";
+  }
+
+  @Test
+  void objects_are_plain_files_under_root_bucket_name() throws Exception {
+    store.write(
+        ObjectUri.parse("gs://mlcp-test/staging/run-1/model.txt"),
+        "weights".getBytes(StandardCharsets.UTF_8),
+        null,
+        WriteCondition.none());
+
+    assertThat(Files.readString(root.resolve("mlcp-test/staging/run-1/model.txt")))
+        .isEqualTo("weights");
+  }
+
+  @Test
+  void a_second_store_on_the_same_directory_sees_generations_and_conditions() {
+    ObjectUri uri = ObjectUri.parse("gs://mlcp-test/state/run.json");
+    long generation =
+        store
+            .write(uri, "{}".getBytes(StandardCharsets.UTF_8), null, WriteCondition.doesNotExist())
+            .generation();
+
+    LocalDirectoryObjectStore other = new LocalDirectoryObjectStore(root);
+
+    assertThat(other.stat(uri)).get().extracting(ObjectMetadata::generation).isEqualTo(generation);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.mlcp.platform.warehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.warehouse.local.DuckDbWarehouse;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DuckDbWarehouseTest extends WarehouseContract {
+
+  @TempDir Path root;
+  private DuckDbWarehouse warehouse;
+
+  @BeforeEach
+  void setUp() {
+    warehouse = new DuckDbWarehouse(root.resolve("warehouse.duckdb"));
+  }
+
+  @Override
+  protected Warehouse warehouse() {
+    return warehouse;
+  }
+
+  @Test
+  void rows_persist_in_the_database_file() {
+    warehouse.insertRows(RUNS, RUNS_SCHEMA, List.of(run("kept", 1, 1)));
+
+    DuckDbWarehouse reopened = new DuckDbWarehouse(root.resolve("warehouse.duckdb"));
+
+    assertThat(reopened.preview(RUNS, 5).rows())
+        .extracting(r -> r.get("run_id"))
+        .containsExactly("kept");
+  }
+
+  @Test
+  void an_invalid_query_is_an_invalid_argument() {
+    assertThatThrownBy(() -> warehouse.dryRun("SELEC nothing"))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.INVALID_ARGUMENT));
+  }
+}

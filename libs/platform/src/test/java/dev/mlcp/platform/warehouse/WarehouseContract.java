@@ -1,0 +1,108 @@
+package dev.mlcp.platform.warehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlcp.platform.PlatformException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The behaviour every {@link Warehouse} adapter must have, starting from an empty warehouse. */
+public abstract class WarehouseContract {
+
+  /** The adapter under test. */
+  protected abstract Warehouse warehouse();
+
+  protected static final TableId RUNS = new TableId("mlcp", "runs");
+  protected static final TableSchema RUNS_SCHEMA =
+      TableSchema.of(
+          Field.required("run_id", FieldType.STRING),
+          Field.nullable("accuracy", FieldType.FLOAT64),
+          Field.nullable("epochs", FieldType.INT64),
+          Field.nullable("finished", FieldType.TIMESTAMP));
+
+  protected static Map<String, Object> run(String id, double accuracy, long epochs) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("run_id", id);
+    row.put("accuracy", accuracy);
+    row.put("epochs", epochs);
+    row.put("finished", Instant.parse("2026-01-02T03:04:05Z"));
+    return row;
+  }
+
+  @Test
+  void inserting_rows_creates_the_table_and_preview_returns_them() {
+    warehouse().insertRows(RUNS, RUNS_SCHEMA, List.of(run("run-1", 0.9, 3), run("run-2", 0.8, 5)));
+
+    assertThat(warehouse().listDatasets()).contains("mlcp");
+    assertThat(warehouse().listTables("mlcp")).contains("runs");
+    assertThat(warehouse().schema(RUNS).fields())
+        .extracting(Field::name, Field::type)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("run_id", FieldType.STRING),
+            org.assertj.core.groups.Tuple.tuple("accuracy", FieldType.FLOAT64),
+            org.assertj.core.groups.Tuple.tuple("epochs", FieldType.INT64),
+            org.assertj.core.groups.Tuple.tuple("finished", FieldType.TIMESTAMP));
+    TableRows preview = warehouse().preview(RUNS, 10);
+    assertThat(preview.rows()).hasSize(2);
+    assertThat(preview.rows())
+        .anySatisfy(
+            row -> {
+              assertThat(row.get("run_id")).isEqualTo("run-1");
+              assertThat(row.get("epochs")).isEqualTo(3L);
+              assertThat(row.get("accuracy")).isEqualTo(0.9);
+              assertThat(row.get("finished")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+            });
+  }
+
+  @Test
+  void preview_is_limited_to_the_requested_rows() {
+    warehouse()
+        .insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 1, 1), run("b", 1, 1), run("c", 1, 1)));
+
+    assertThat(warehouse().preview(RUNS, 2).rows()).hasSize(2);
+  }
+
+  @Test
+  void query_writes_its_result_into_the_destination_table() {
+    warehouse()
+        .insertRows(
+            RUNS, RUNS_SCHEMA, List.of(run("a", 0.5, 1), run("b", 0.95, 2), run("c", 0.97, 3)));
+    TableId best = new TableId("mlcp", "best_runs");
+
+    QueryResult result = warehouse().query(selectBest(), best);
+
+    assertThat(result.totalRows()).isEqualTo(2);
+    assertThat(warehouse().preview(best, 10).rows())
+        .extracting(r -> r.get("run_id"))
+        .containsExactlyInAnyOrder("b", "c");
+  }
+
+  @Test
+  void dry_run_validates_a_query_and_reports_its_columns() {
+    warehouse().insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 0.5, 1)));
+
+    DryRun dryRun = warehouse().dryRun(selectBest());
+
+    assertThat(dryRun.bytesProcessed()).isGreaterThanOrEqualTo(0);
+    assertThat(dryRun.schema().fields())
+        .extracting(Field::name)
+        .containsExactly("run_id", "accuracy");
+  }
+
+  @Test
+  void schema_of_an_unknown_table_is_not_found() {
+    assertThatThrownBy(() -> warehouse().schema(new TableId("mlcp", "nope")))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.NOT_FOUND));
+  }
+
+  /** A query selecting runs with accuracy above 0.9, in the adapter's SQL dialect. */
+  protected String selectBest() {
+    return "SELECT run_id, accuracy FROM mlcp.runs WHERE accuracy > 0.9";
+  }
+}
