@@ -1,0 +1,760 @@
+#!/usr/bin/env bash
+# mlcp VM agent: the GCE startup script of every training VM, and the process behind each
+# local-mode "VM". It reads the run from the metadata server, runs the run's container, uploads
+# /outputs, publishes dev.mlcp.training.completed.v1 and then deletes its own instance.
+# The contract (environment, metadata keys, event) is in README.md beside this file.
+#
+# Two rules shape this script:
+#  - No VM is forgotten: whatever fails, the EXIT trap publishes the completion (with the failure
+#    as `reason`) and deletes the instance.
+#  - Nothing from the run request is evaluated by a shell: metadata values travel as argv
+#    elements and files, JSON is parsed by python3, secret values and tokens never appear in a
+#    process's arguments or in the log.
+set -euo pipefail
+umask 077
+export LC_ALL=C # awk and date print numbers the way the JSON needs them
+
+readonly METADATA_URL="${MLCP_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
+readonly COMPUTE_API="${MLCP_COMPUTE_API:-https://compute.googleapis.com/compute/v1}"
+readonly STORAGE_API="${MLCP_STORAGE_API:-https://storage.googleapis.com}"
+readonly SECRETS_API="${MLCP_SECRETS_API:-https://secretmanager.googleapis.com/v1}"
+readonly PUBSUB_API="${MLCP_PUBSUB_API:-https://pubsub.googleapis.com/v1}"
+readonly DELETE_GRACE_SECONDS="${MLCP_DELETE_GRACE_SECONDS:-60}"
+readonly WORK_ROOT="${MLCP_WORK_DIR:-/var/lib/mlcp}"
+readonly SECRETS_ROOT="${MLCP_SECRETS_DIR:-/dev/shm}"
+readonly DOCKER="${MLCP_DOCKER:-docker}"
+readonly CGROUP_ROOT="${MLCP_CGROUP_ROOT:-/sys/fs/cgroup}"
+readonly SAMPLE_SECONDS="${MLCP_SAMPLE_SECONDS:-5}"
+readonly RETRY_INITIAL_SECONDS="${MLCP_RETRY_INITIAL_SECONDS:-1}"
+readonly RETRY_MAX_SECONDS="${MLCP_RETRY_MAX_SECONDS:-30}"
+readonly HTTP_TIMEOUT_SECONDS="${MLCP_HTTP_TIMEOUT_SECONDS:-300}"
+readonly PUBLISH_TIMEOUT_SECONDS="${MLCP_PUBLISH_TIMEOUT_SECONDS:-600}"
+readonly DELETE_TIMEOUT_SECONDS="${MLCP_DELETE_TIMEOUT_SECONDS:-600}"
+readonly PULL_ATTEMPTS="${MLCP_PULL_ATTEMPTS:-3}"
+
+# The run as read from metadata; empty until known.
+RUN_ID=""
+ATTEMPT=0
+IMAGE=""
+OUTPUT_URI=""
+TOPIC=""
+ACCELERATORS=0
+INSTANCE=""
+ZONE=""
+PROJECT=""
+BUCKET=""
+PREFIX=""
+COMMAND=()
+ARGS=()
+
+# What happened; read by finish().
+STAGE="starting"
+REASON=""
+EXIT_CODE=-1
+CONTAINER_RAN=0
+AGENT_STARTED_AT=""
+STARTED_EPOCH=""
+STARTED_AT=""
+FINISHED_EPOCH=""
+FINISHED_AT=""
+STOP_REQUESTED=0
+
+WORK=""
+OUTPUTS_DIR=""
+SECRETS_DIR=""
+ENV_FILE=""
+AUTH=""
+SAMPLER_PID=""
+HTTP_STATUS=000
+
+# One python3 program for everything JSON, base64 and URL-encoding; subcommand first. Inputs
+# arrive as file paths and argv, outputs go to files or stdout, never through eval.
+IFS= read -r -d '' PY <<'PYTHON' || true
+import base64, json, re, sys, urllib.parse
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+SECRET_RESOURCE = re.compile(
+    r"^projects/([A-Za-z0-9.:-]+)/secrets/([A-Za-z0-9_-]{1,255})(?:/versions/([A-Za-z0-9_-]+))?$")
+
+def die(msg):
+    sys.stderr.write(msg + "\n")
+    sys.exit(1)
+
+def load(path, default):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+    except FileNotFoundError:
+        return default
+    if not text.strip():
+        return default
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        die("is not valid JSON: %s" % e)
+
+def env_line(name, value, what):
+    if not ENV_NAME.match(name):
+        die("%s: '%s' is not a valid environment variable name" % (what, name))
+    if "\n" in value or "\r" in value or "\0" in value:
+        die("%s: the value of %s contains a newline or NUL, which an env file cannot carry"
+            % (what, name))
+    return "%s=%s\n" % (name, value)
+
+def cmd_token(src, dst):
+    token = load(src, {}).get("access_token")
+    if not isinstance(token, str) or not token:
+        die("the token response has no access_token")
+    with open(dst, "w") as f:
+        f.write("Authorization: Bearer %s\n" % token)
+
+def cmd_token_value(src):
+    sys.stdout.write(load(src, {}).get("access_token", ""))
+
+def cmd_argv(src, dst, what):
+    value = load(src, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        die("%s must be a JSON array of strings" % what)
+    with open(dst, "wb") as f:
+        for v in value:
+            if "\0" in v:
+                die("%s: an element contains NUL" % what)
+            f.write(v.encode("utf-8") + b"\0")
+
+def cmd_env(src, dst, *fixed):
+    value = load(src, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        die("mlcp-env must be a JSON object of strings")
+    with open(dst, "w") as f:
+        for name, v in value.items():
+            f.write(env_line(name, v, "mlcp-env"))
+        for pair in fixed:
+            name, _, v = pair.partition("=")
+            f.write(env_line(name, v, "agent"))
+
+def env_name_for(secret_id):
+    return re.sub(r"[^A-Za-z0-9]", "_", secret_id).upper()
+
+def resource(spec, project):
+    m = SECRET_RESOURCE.match(spec)
+    if m:
+        return m.group(2), "projects/%s/secrets/%s/versions/%s" % (
+            m.group(1), m.group(2), m.group(3) or "latest")
+    if SECRET_ID.match(spec):
+        return spec, "projects/%s/secrets/%s/versions/latest" % (project, spec)
+    die("mlcp-secrets: '%s' is neither a secret id nor projects/P/secrets/S[/versions/V]" % spec)
+
+def cmd_secrets(src, dst, project):
+    value = load(src, [])
+    pairs = []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        for spec in value:
+            secret_id, res = resource(spec, project)
+            pairs.append((env_name_for(secret_id), res))
+    elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        for name, spec in value.items():
+            pairs.append((name, resource(spec, project)[1]))
+    else:
+        die("mlcp-secrets must be a JSON array of secret names or an object {ENV: secret}")
+    with open(dst, "wb") as f:
+        for name, res in pairs:
+            if not ENV_NAME.match(name):
+                die("mlcp-secrets: '%s' is not a valid environment variable name" % name)
+            f.write(name.encode() + b"\0" + res.encode() + b"\0")
+
+def cmd_secret_value(src, name, dst):
+    payload = load(src, {}).get("payload") or {}
+    try:
+        value = base64.b64decode(payload.get("data", ""), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        die("secret for %s is not UTF-8 text" % name)
+    with open(dst, "a") as f:
+        f.write(env_line(name, value, "secret for " + name))
+
+def cmd_urlencode(value):
+    sys.stdout.write(urllib.parse.quote(value, safe=""))
+
+def cmd_gcs_uri(uri):
+    m = re.match(r"^gs://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(/.*)?$", uri)
+    if not m:
+        die("mlcp-output-uri '%s' is not gs://BUCKET/PREFIX/" % uri)
+    prefix = (m.group(2) or "/").lstrip("/")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    sys.stdout.write(m.group(1) + "\0" + prefix + "\0")
+
+def cmd_publish_body(dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone, exit_code,
+                     output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
+    data = {
+        "runId": run_id,
+        "attempt": int(attempt),
+        "instance": instance,
+        "zone": zone,
+        "exitCode": int(exit_code),
+        "outputUri": output_uri or None,
+        "resourceUse": {
+            "wallSeconds": float(wall),
+            "cpuSeconds": float(cpu),
+            "maxRssBytes": int(rss),
+            "gpuSeconds": float(gpu),
+        },
+        "startedAt": started_at or None,
+        "finishedAt": finished_at or None,
+        "reason": reason or None,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    attributes = {
+        "ce-specversion": "1.0",
+        "ce-type": "dev.mlcp.training.completed.v1",
+        "ce-source": ce_source,
+        "ce-id": ce_id,
+        "ce-time": ce_time,
+        "ce-subject": run_id,
+        "content-type": "application/json",
+    }
+    encoded = base64.b64encode(json.dumps(data).encode("utf-8")).decode("ascii")
+    with open(dst, "w") as f:
+        json.dump({"messages": [{"data": encoded, "attributes": attributes}]}, f)
+
+commands = {
+    "token": cmd_token, "token-value": cmd_token_value, "argv": cmd_argv, "env": cmd_env,
+    "secrets": cmd_secrets, "secret-value": cmd_secret_value, "urlencode": cmd_urlencode,
+    "gcs-uri": cmd_gcs_uri, "publish-body": cmd_publish_body,
+}
+commands[sys.argv[1]](*sys.argv[2:])
+PYTHON
+readonly PY
+
+py() { python3 -c "$PY" "$@"; }
+
+log() { printf '%s mlcp-agent: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+
+# Ends the run early; the EXIT trap reports `reason` and deletes the instance.
+fail() {
+  REASON=$1
+  log "failed: $REASON"
+  exit 1
+}
+
+now_epoch() { date -u +%s.%N; }
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+
+# Interruptible sleep: a trapped signal ends it at once.
+pause() {
+  local pid
+  sleep "$1" &
+  pid=$!
+  wait "$pid" || kill "$pid" 2>/dev/null || true
+}
+
+# http METHOD URL OUTFILE [curl args...]: one request; sets HTTP_STATUS (000: no response).
+http() {
+  local method=$1 url=$2 out=$3
+  shift 3
+  HTTP_STATUS=$(curl -sS -X "$method" -o "$out" -w '%{http_code}' --connect-timeout 10 \
+    --speed-limit 1 --speed-time 60 "$@" --url "$url") || true
+  [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
+}
+
+retryable() { [[ $1 == 000 || $1 == 429 || $1 == 5[0-9][0-9] ]]; }
+
+# with_retries SECONDS METHOD URL OUTFILE [curl args...]: http() again on no response, 429 or
+# 5xx, with exponential backoff, until an answer or SECONDS have passed.
+with_retries() {
+  local deadline=$((SECONDS + $1)) delay=$RETRY_INITIAL_SECONDS
+  shift
+  while :; do
+    http "$@"
+    if ! retryable "$HTTP_STATUS" || ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
+      return 0
+    fi
+    log "$1 ${2%%\?*} answered $HTTP_STATUS; retrying in ${delay}s"
+    pause "$delay"
+    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
+  done
+}
+
+# metadata PATH OUTFILE: sets HTTP_STATUS.
+metadata() {
+  with_retries 60 GET "$METADATA_URL/$1" "$2" -H 'Metadata-Flavor: Google'
+}
+
+# attribute KEY [required]: instance attribute into $WORK/md/KEY (absent: no file).
+attribute() {
+  local file="$WORK/md/$1"
+  metadata "instance/attributes/$1" "$file"
+  case $HTTP_STATUS in
+    200) ;;
+    404)
+      rm -f "$file"
+      [[ ${2:-} != required ]] || fail "metadata attribute $1 is missing"
+      ;;
+    *) fail "metadata attribute $1: metadata server answered $HTTP_STATUS" ;;
+  esac
+}
+
+value_of() { if [[ -f $WORK/md/$1 ]]; then cat -- "$WORK/md/$1"; fi; }
+
+standard_metadata() {
+  local key file
+  for key in instance/name instance/zone project/project-id; do
+    file="$WORK/md/${key//\//_}"
+    metadata "$key" "$file"
+    [[ $HTTP_STATUS == 200 ]] || fail "metadata $key: metadata server answered $HTTP_STATUS"
+  done
+  INSTANCE=$(<"$WORK/md/instance_name")
+  ZONE=$(<"$WORK/md/instance_zone")
+  ZONE=${ZONE##*/}
+  PROJECT=$(<"$WORK/md/project_project-id")
+  [[ $INSTANCE =~ ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || {
+    INSTANCE=""
+    fail "instance name is not a GCE name"
+  }
+  [[ $ZONE =~ ^[a-z0-9-]{1,63}$ ]] || {
+    ZONE=""
+    fail "zone is not a GCE zone"
+  }
+  [[ $PROJECT =~ ^[a-z0-9.:-]{1,100}$ ]] || {
+    PROJECT=""
+    fail "project id is not a GCP project id"
+  }
+}
+
+# Writes the Authorization header file from a fresh metadata-server token (cached there, so
+# asking before each phase is cheap and keeps long runs from outliving the token).
+refresh_token() {
+  metadata instance/service-accounts/default/token "$WORK/token.json"
+  if [[ $HTTP_STATUS != 200 ]]; then
+    log "service-account token: metadata server answered $HTTP_STATUS"
+    return 1
+  fi
+  py token "$WORK/token.json" "$AUTH"
+}
+
+read_run() {
+  STAGE="reading metadata"
+  mkdir -p "$WORK/md"
+  standard_metadata
+  attribute mlcp-run-id required
+  RUN_ID=$(value_of mlcp-run-id)
+  [[ $RUN_ID =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]] || {
+    RUN_ID=""
+    fail "mlcp-run-id is not a run id"
+  }
+  attribute mlcp-topic required
+  TOPIC=$(value_of mlcp-topic)
+  [[ $TOPIC =~ ^projects/[A-Za-z0-9.:-]+/topics/[A-Za-z0-9._~%+-]+$ ]] || {
+    TOPIC=""
+    fail "mlcp-topic is not projects/P/topics/T"
+  }
+  attribute mlcp-attempt
+  local attempt
+  attempt=$(value_of mlcp-attempt)
+  if [[ -z $attempt ]]; then
+    ATTEMPT=1
+  elif [[ $attempt =~ ^[0-9]{1,6}$ ]]; then
+    ATTEMPT=$((10#$attempt))
+  else
+    fail "mlcp-attempt is not a number"
+  fi
+  attribute mlcp-output-uri required
+  OUTPUT_URI=$(value_of mlcp-output-uri)
+  local parts=()
+  mapfile -d '' parts < <(py gcs-uri "$OUTPUT_URI") || true
+  if ((${#parts[@]} != 2)); then
+    OUTPUT_URI=""
+    fail "mlcp-output-uri is not gs://BUCKET/PREFIX/"
+  fi
+  BUCKET=${parts[0]}
+  PREFIX=${parts[1]}
+  attribute mlcp-image required
+  IMAGE=$(value_of mlcp-image)
+  # A reference starting with '-' would be read by docker as an option.
+  [[ $IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$ ]] || fail "mlcp-image is not an image reference"
+  local key
+  for key in mlcp-command mlcp-args mlcp-env mlcp-secrets mlcp-accelerator-count; do
+    attribute "$key"
+  done
+  py argv "$WORK/md/mlcp-command" "$WORK/command.argv" mlcp-command 2>"$WORK/py.err" ||
+    fail "$(<"$WORK/py.err")"
+  py argv "$WORK/md/mlcp-args" "$WORK/args.argv" mlcp-args 2>"$WORK/py.err" ||
+    fail "$(<"$WORK/py.err")"
+  mapfile -d '' COMMAND <"$WORK/command.argv"
+  mapfile -d '' ARGS <"$WORK/args.argv"
+  local count
+  count=$(value_of mlcp-accelerator-count)
+  if [[ -n $count ]]; then
+    [[ $count =~ ^[0-9]{1,3}$ ]] || fail "mlcp-accelerator-count is not a number"
+    ACCELERATORS=$((10#$count))
+  fi
+  log "run $RUN_ID attempt $ATTEMPT on $INSTANCE ($ZONE): image $IMAGE"
+}
+
+# The container's environment, in an env file only root can read on a tmpfs when there is one:
+# mlcp-env, the agent's own variables, then each secret's value from Secret Manager.
+write_env_file() {
+  STAGE="fetching secrets"
+  py env "$WORK/md/mlcp-env" "$ENV_FILE" "MLCP_RUN_ID=$RUN_ID" "MLCP_ATTEMPT=$ATTEMPT" \
+    "MLCP_OUTPUTS=/outputs" 2>"$WORK/py.err" || fail "$(<"$WORK/py.err")"
+  local pairs=() i name resource response="$SECRETS_DIR/secret.json"
+  py secrets "$WORK/md/mlcp-secrets" "$WORK/secrets.list" "$PROJECT" 2>"$WORK/py.err" ||
+    fail "$(<"$WORK/py.err")"
+  mapfile -d '' pairs <"$WORK/secrets.list"
+  if ((${#pairs[@]} == 0)); then
+    return 0
+  fi
+  refresh_token || fail "no service-account token to read secrets with"
+  for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+    name=${pairs[i]}
+    resource=${pairs[i + 1]}
+    with_retries "$HTTP_TIMEOUT_SECONDS" GET "$SECRETS_API/$resource:access" "$response" \
+      -H @"$AUTH"
+    case $HTTP_STATUS in
+      200) ;;
+      404) fail "secret ${resource%/versions/*} not found (for $name)" ;;
+      403) fail "secret ${resource%/versions/*}: permission denied (for $name)" ;;
+      *) fail "secret ${resource%/versions/*}: Secret Manager answered $HTTP_STATUS (for $name)" ;;
+    esac
+    py secret-value "$response" "$name" "$ENV_FILE" 2>"$WORK/py.err" || fail "$(<"$WORK/py.err")"
+    rm -f "$response"
+    log "secret for $name read into the container's env file"
+  done
+}
+
+# Artifact Registry and Container Registry take the VM's token; it goes to docker on stdin.
+docker_login() {
+  local host=${IMAGE%%/*}
+  [[ $host == *-docker.pkg.dev || $host == gcr.io || $host == *.gcr.io ]] || return 0
+  refresh_token || return 0
+  if py token-value "$WORK/token.json" |
+    "$DOCKER" login -u oauth2accesstoken --password-stdin "https://$host" >/dev/null 2>&1; then
+    log "docker logged in to $host"
+  else
+    log "docker login to $host failed; pulling anyway"
+  fi
+}
+
+pull_image() {
+  STAGE="pulling image"
+  docker_login
+  local attempt delay=$RETRY_INITIAL_SECONDS
+  for ((attempt = 1; attempt <= PULL_ATTEMPTS; attempt++)); do
+    if "$DOCKER" pull "$IMAGE" >&2; then
+      return 0
+    fi
+    ((attempt == PULL_ATTEMPTS)) || {
+      log "pull of $IMAGE failed; retrying in ${delay}s"
+      pause "$delay"
+    }
+  done
+  fail "image pull failed: $IMAGE"
+}
+
+# The container's cgroup (v2, systemd or cgroupfs driver) once docker has written its id.
+cgroup_dir() {
+  local id dir
+  [[ -s $WORK/cid ]] || return 1
+  id=$(<"$WORK/cid")
+  [[ $id =~ ^[0-9a-f]{12,64}$ ]] || return 1
+  for dir in "$CGROUP_ROOT/system.slice/docker-$id.scope" "$CGROUP_ROOT/docker/$id"; do
+    if [[ -f $dir/cpu.stat ]]; then
+      printf '%s' "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# One sample of the container's cgroup into $WORK/usage ("cpu_usec peak_bytes"), keeping the
+# largest values seen: the cgroup vanishes when the container exits, so the last sample wins.
+sample_usage() {
+  local dir usec=0 peak=0 key value old_usec=0 old_peak=0
+  dir=$(cgroup_dir) || return 0
+  [[ -r $dir/cpu.stat ]] || return 0
+  while read -r key value; do
+    if [[ $key == usage_usec ]]; then
+      usec=$value
+    fi
+  done <"$dir/cpu.stat"
+  if [[ -r $dir/memory.peak ]]; then
+    peak=$(<"$dir/memory.peak")
+  elif [[ -r $dir/memory.current ]]; then
+    peak=$(<"$dir/memory.current")
+  fi
+  [[ $usec =~ ^[0-9]+$ ]] || usec=0
+  [[ $peak =~ ^[0-9]+$ ]] || peak=0
+  if [[ -s $WORK/usage ]]; then
+    read -r old_usec old_peak <"$WORK/usage"
+  fi
+  ((usec > old_usec)) || usec=$old_usec
+  ((peak > old_peak)) || peak=$old_peak
+  printf '%s %s\n' "$usec" "$peak" >"$WORK/usage.tmp"
+  mv -f "$WORK/usage.tmp" "$WORK/usage"
+}
+
+start_sampler() {
+  (
+    trap - EXIT
+    trap 'exit 0' TERM
+    while :; do
+      sample_usage || true
+      sleep "$SAMPLE_SECONDS"
+    done
+  ) &
+  SAMPLER_PID=$!
+}
+
+stop_sampler() {
+  if [[ -n $SAMPLER_PID ]]; then
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+  fi
+  sample_usage || true
+}
+
+run_container() {
+  STAGE="running container"
+  local run_args=(run --rm --name "mlcp-$RUN_ID-$ATTEMPT" --cidfile "$WORK/cid"
+    --env-file "$ENV_FILE" -v "$OUTPUTS_DIR:/outputs"
+    --label "mlcp-run=$RUN_ID" --label "mlcp-attempt=$ATTEMPT"
+    --log-driver=gcplogs --log-opt 'labels=mlcp-run,mlcp-attempt')
+  ((ACCELERATORS == 0)) || run_args+=(--gpus all)
+  # Like Kubernetes: mlcp-command replaces the image's entrypoint, mlcp-args its CMD.
+  if ((${#COMMAND[@]} > 0)); then
+    run_args+=(--entrypoint "${COMMAND[0]}" "$IMAGE" "${COMMAND[@]:1}")
+  else
+    run_args+=("$IMAGE")
+  fi
+  run_args+=("${ARGS[@]}")
+  start_sampler
+  STARTED_EPOCH=$(now_epoch)
+  STARTED_AT=$(iso "$STARTED_EPOCH")
+  CONTAINER_RAN=1
+  log "container starting"
+  # In the background so that a SIGTERM is handled while the container runs.
+  "$DOCKER" "${run_args[@]}" >/dev/null 2>"$WORK/docker-run.err" &
+  local rc=0
+  wait "$!" || rc=$?
+  FINISHED_EPOCH=$(now_epoch)
+  FINISHED_AT=$(iso "$FINISHED_EPOCH")
+  stop_sampler
+  rm -f "$ENV_FILE"
+  EXIT_CODE=$rc
+  if [[ ! -s $WORK/cid ]] && ((rc >= 125 && rc <= 127)); then
+    # Docker itself failed and no container was created: its message is the reason.
+    CONTAINER_RAN=0
+    EXIT_CODE=-1
+    fail "docker run failed ($rc): $(tail -n 1 "$WORK/docker-run.err" | cut -c 1-300)"
+  fi
+  log "container exited with $rc"
+}
+
+upload_outputs() {
+  STAGE="uploading outputs"
+  refresh_token || {
+    REASON="upload failed: no service-account token"
+    return 0
+  }
+  local file rel encoded bucket total=0 failed=0 last=""
+  bucket=$(py urlencode "$BUCKET")
+  # -type f skips symlinks: a container must not make the agent upload host files.
+  while IFS= read -r -d '' file; do
+    rel=${file#"$OUTPUTS_DIR"/}
+    encoded=$(py urlencode "$PREFIX$rel")
+    total=$((total + 1))
+    with_retries "$HTTP_TIMEOUT_SECONDS" POST \
+      "$STORAGE_API/upload/storage/v1/b/$bucket/o?uploadType=media&name=$encoded" \
+      "$WORK/upload.out" -H @"$AUTH" -H 'Content-Type: application/octet-stream' -T "$file"
+    if [[ $HTTP_STATUS != 200 ]]; then
+      failed=$((failed + 1))
+      last="$rel answered $HTTP_STATUS"
+      log "upload of $rel failed: $HTTP_STATUS"
+    fi
+  done < <(find "$OUTPUTS_DIR" -type f -print0)
+  log "uploaded $((total - failed)) of $total output files to gs://$BUCKET/$PREFIX"
+  if ((failed > 0)) && [[ -z $REASON ]]; then
+    REASON="upload failed for $failed of $total files (last: $last)"
+  fi
+}
+
+# Publishes once, retrying (same ce-id, so retries are one event) until accepted or the time
+# is up. 4xx other than 401/429 is final: retrying would not change the answer.
+publish_completion() {
+  STAGE="publishing completion"
+  if [[ -z $RUN_ID || -z $TOPIC || -z $INSTANCE ]]; then
+    log "cannot publish: run id, topic or instance unknown"
+    return 1
+  fi
+  local now wall=0 cpu=0 rss=0 gpu=0 usec=0 peak=0
+  now=$(now_epoch)
+  if ((CONTAINER_RAN)) && [[ -z $FINISHED_EPOCH ]]; then
+    # Stopped while the container still ran: measure up to now.
+    FINISHED_EPOCH=$now
+    FINISHED_AT=$(iso "$now")
+  fi
+  if ((CONTAINER_RAN)); then
+    wall=$(awk -v a="$STARTED_EPOCH" -v b="$FINISHED_EPOCH" 'BEGIN { printf "%.3f", b - a }')
+    if [[ -s $WORK/usage ]]; then
+      read -r usec peak <"$WORK/usage"
+    fi
+    cpu=$(awk -v u="$usec" 'BEGIN { printf "%.6f", u / 1000000 }')
+    rss=$peak
+    gpu=$(awk -v w="$wall" -v n="$ACCELERATORS" 'BEGIN { printf "%.3f", w * n }')
+  else
+    STARTED_AT=$AGENT_STARTED_AT
+    FINISHED_AT=$(iso "$now")
+  fi
+  py publish-body "$WORK/publish.json" "$RUN_ID-$ATTEMPT-completed" "//mlcp/vm-agent/$INSTANCE" \
+    "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" "$EXIT_CODE" "$OUTPUT_URI" \
+    "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+  local deadline=$((SECONDS + PUBLISH_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
+  while :; do
+    if refresh_token; then
+      http POST "$PUBSUB_API/$TOPIC:publish" "$WORK/publish.out" -H @"$AUTH" \
+        -H 'Content-Type: application/json' --data-binary @"$WORK/publish.json"
+    else
+      HTTP_STATUS=000
+    fi
+    if [[ $HTTP_STATUS == 200 ]]; then
+      log "published completion of $RUN_ID (exit code $EXIT_CODE${REASON:+, reason: $REASON})"
+      return 0
+    fi
+    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+      log "publish to $TOPIC answered $HTTP_STATUS; giving up"
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      log "publish to $TOPIC still failing ($HTTP_STATUS) after ${PUBLISH_TIMEOUT_SECONDS}s"
+      return 1
+    fi
+    log "publish to $TOPIC answered $HTTP_STATUS; retrying in ${delay}s"
+    pause "$delay"
+    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
+  done
+}
+
+# The second net after training-runner's own delete: if the instance still exists after the
+# grace period, the VM deletes itself. 404 means someone already did.
+self_delete() {
+  STAGE="deleting instance"
+  if [[ -z $INSTANCE || -z $ZONE || -z $PROJECT ]]; then
+    log "cannot delete: instance, zone or project unknown"
+    return 1
+  fi
+  log "waiting ${DELETE_GRACE_SECONDS}s before deleting $INSTANCE"
+  pause "$DELETE_GRACE_SECONDS"
+  if ((STOP_REQUESTED)); then
+    log "stopped during the grace period: the instance is being shut down"
+    return 0
+  fi
+  local url="$COMPUTE_API/projects/$PROJECT/zones/$ZONE/instances/$INSTANCE"
+  local deadline=$((SECONDS + DELETE_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
+  refresh_token || true
+  with_retries "$DELETE_TIMEOUT_SECONDS" GET "$url" "$WORK/instance.json" -H @"$AUTH"
+  case $HTTP_STATUS in
+    404)
+      log "instance $INSTANCE is already gone"
+      return 0
+      ;;
+    200) ;;
+    *)
+      log "instance $INSTANCE: Compute answered $HTTP_STATUS; deleting anyway"
+      ;;
+  esac
+  while :; do
+    refresh_token || true
+    http DELETE "$url" "$WORK/delete.json" -H @"$AUTH"
+    case $HTTP_STATUS in
+      200 | 204)
+        log "deletion of $INSTANCE requested"
+        return 0
+        ;;
+      404)
+        log "instance $INSTANCE is already gone"
+        return 0
+        ;;
+    esac
+    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+      log "delete of $INSTANCE answered $HTTP_STATUS; giving up"
+      return 1
+    fi
+    if ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
+      log "delete of $INSTANCE still failing ($HTTP_STATUS)"
+      return 1
+    fi
+    log "delete of $INSTANCE answered $HTTP_STATUS; retrying in ${delay}s"
+    pause "$delay"
+    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
+  done
+}
+
+cleanup() {
+  stop_sampler
+  [[ -z $SECRETS_DIR ]] || rm -rf -- "$SECRETS_DIR"
+  [[ -z $WORK ]] || rm -rf -- "$WORK"
+}
+
+# The EXIT trap: always publish, always delete.
+finish() {
+  local status=$?
+  trap - EXIT
+  trap 'STOP_REQUESTED=1' TERM INT
+  set +e
+  if [[ -z $REASON && $status -ne 0 ]]; then
+    REASON="agent failed while $STAGE (status $status)"
+  fi
+  [[ -n $WORK ]] || return 1
+  stop_sampler
+  local published=0 deleted=0
+  publish_completion && published=1
+  self_delete && deleted=1
+  cleanup
+  if ((published && deleted)) && [[ -z $REASON && $EXIT_CODE == 0 ]]; then
+    exit 0
+  fi
+  exit 1
+}
+
+on_signal() {
+  local name=$1 preempted=""
+  if [[ -n $WORK ]]; then
+    http GET "$METADATA_URL/instance/preempted" "$WORK/preempted" -H 'Metadata-Flavor: Google'
+    [[ $HTTP_STATUS == 200 ]] && preempted=$(<"$WORK/preempted")
+  fi
+  if [[ $preempted == TRUE ]]; then
+    REASON="preempted"
+  else
+    REASON=${REASON:-"agent stopped by $name while $STAGE"}
+  fi
+  log "$name received while $STAGE"
+  exit 143
+}
+
+main() {
+  AGENT_STARTED_AT=$(iso "$(now_epoch)")
+  trap finish EXIT
+  trap 'on_signal SIGTERM' TERM
+  trap 'on_signal SIGINT' INT
+  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  mkdir -p "$WORK_ROOT"
+  WORK=$(mktemp -d "$WORK_ROOT/agent.XXXXXX")
+  if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
+    SECRETS_DIR=$(mktemp -d "$SECRETS_ROOT/mlcp-agent.XXXXXX")
+  else
+    SECRETS_DIR=$(mktemp -d "$WORK/secrets.XXXXXX")
+  fi
+  ENV_FILE="$SECRETS_DIR/container.env"
+  AUTH="$SECRETS_DIR/auth.header"
+  OUTPUTS_DIR="$WORK/outputs"
+  mkdir -p "$OUTPUTS_DIR"
+  chmod 0777 "$OUTPUTS_DIR" # the container may run as a non-root user
+  read_run
+  write_env_file
+  pull_image
+  run_container
+  upload_outputs
+}
+
+main "$@"

@@ -1,0 +1,509 @@
+package dev.mlcp.vm;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static dev.mlcp.vm.AgentFixture.BUCKET;
+import static dev.mlcp.vm.AgentFixture.INSTANCE;
+import static dev.mlcp.vm.AgentFixture.INSTANCE_PATH;
+import static dev.mlcp.vm.AgentFixture.PROJECT;
+import static dev.mlcp.vm.AgentFixture.PUBLISH_PATH;
+import static dev.mlcp.vm.AgentFixture.TOKEN;
+import static dev.mlcp.vm.AgentFixture.ZONE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.google.pubsub.v1.PubsubMessage;
+import dev.mlcp.events.CloudEventCodec;
+import dev.mlcp.events.EventEnvelope;
+import dev.mlcp.events.MlcpEvent;
+import dev.mlcp.events.TrainingCompleted;
+import dev.mlcp.testing.EmulatorClients;
+import dev.mlcp.testing.PubSubEmulator;
+import dev.mlcp.vm.AgentFixture.AgentResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real {@code mlcp-agent.sh} against local servers, the Pub/Sub emulator and fake docker. */
+class AgentTest {
+  private static final String IMAGE = "europe-docker.pkg.dev/mlcp-test/trainers/sample:1.0";
+  private static final String SECRET_VALUE = "sk-live-9d8c7b6a5f4e";
+  private static final AtomicInteger TOPICS = new AtomicInteger();
+
+  private static PubSubEmulator emulator;
+  private static EmulatorClients pubsub;
+
+  @TempDir Path dir;
+  private AgentFixture agent;
+
+  @BeforeAll
+  static void startEmulator() {
+    emulator = PubSubEmulator.start(PROJECT);
+    pubsub = emulator.clients();
+  }
+
+  @AfterAll
+  static void stopEmulator() {
+    pubsub.close();
+    emulator.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    agent = new AgentFixture(dir);
+  }
+
+  @AfterEach
+  void tearDown() {
+    agent.close();
+  }
+
+  @Test
+  void happy_path_runs_the_container_uploads_outputs_publishes_and_deletes_its_instance() {
+    String subscription = publishToEmulator();
+    agent
+        .attribute("mlcp-image", IMAGE)
+        .attribute("mlcp-command", "[\"python3\", \"train.py\"]")
+        .attribute("mlcp-args", "[\"--epochs\", \"3\"]")
+        .attribute("mlcp-env", "{\"LEARNING_RATE\": \"0.1\"}")
+        .attribute("mlcp-secrets", "[\"openai-key\"]")
+        .secret("openai-key", SECRET_VALUE)
+        .mapImage(
+            "europe-docker.pkg.dev/mlcp-test/trainers/",
+            agent
+                .trainer(
+                    "trainer.sh",
+                    """
+                    echo "model" > "$MLCP_OUTPUTS/model.txt"
+                    mkdir -p "$MLCP_OUTPUTS/eval run"
+                    echo '{"accuracy": 0.9}' > "$MLCP_OUTPUTS/eval run/metrics.json"
+                    ln -s /etc/hostname "$MLCP_OUTPUTS/host-file"
+                    python3 -c 'sum(range(200000))'
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.containerArgv()).containsExactly("python3", "train.py", "--epochs", "3");
+    Map<String, String> containerEnv = agent.containerEnv();
+    assertThat(containerEnv)
+        .containsEntry("OPENAI_KEY", SECRET_VALUE)
+        .containsEntry("LEARNING_RATE", "0.1")
+        .containsEntry("MLCP_RUN_ID", "run-01HX")
+        .containsEntry("MLCP_ATTEMPT", "2")
+        .doesNotContainKeys("MLCP_METADATA_URL", "MLCP_IMAGE_MAP");
+
+    assertThat(agent.docker("login")).hasSize(1);
+    assertThat(agent.docker("login").get(0))
+        .containsExactly(
+            "login",
+            "-u",
+            "oauth2accesstoken",
+            "--password-stdin",
+            "https://europe-docker.pkg.dev");
+    assertThat(agent.docker("pull")).containsExactly(List.of("pull", IMAGE));
+    List<String> run = agent.docker("run").get(0);
+    assertThat(run)
+        .startsWith("run", "--rm", "--name", "mlcp-run-01HX-2", "--cidfile")
+        .containsSubsequence("--env-file", "-v", "--label", "mlcp-run=run-01HX")
+        .containsSequence("--log-driver=gcplogs", "--log-opt", "labels=mlcp-run,mlcp-attempt")
+        .containsSequence("--entrypoint", "python3", IMAGE, "train.py", "--epochs", "3")
+        .doesNotContain("--gpus");
+    assertThat(run.subList(run.size() - 4, run.size()))
+        .containsExactly(IMAGE, "train.py", "--epochs", "3");
+    Path envFile = Path.of(run.get(run.indexOf("--env-file") + 1));
+    assertThat(envFile).startsWithRaw(agent.secretsDir).doesNotExist();
+    assertThat(agent.envFileModes()).containsExactly("600");
+    assertThat(run.get(run.indexOf("-v") + 1)).endsWith(":/outputs");
+
+    List<ServeEvent> uploads =
+        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    assertThat(uploads)
+        .extracting(u -> u.getRequest().queryParameter("name").firstValue())
+        .containsExactlyInAnyOrder(
+            "staging/run-01HX/model.txt", "staging/run-01HX/eval run/metrics.json");
+    assertThat(uploads)
+        .allSatisfy(
+            u -> assertThat(u.getRequest().getHeader("Authorization")).isEqualTo("Bearer " + TOKEN))
+        .anySatisfy(u -> assertThat(u.getRequest().getBodyAsString()).isEqualTo("model\n"));
+
+    List<PubsubMessage> messages = pubsub.receive(subscription, 2, Duration.ofSeconds(3));
+    assertThat(messages).hasSize(1);
+    PubsubMessage message = messages.get(0);
+    assertThat(message.getAttributesMap())
+        .containsEntry("ce-specversion", "1.0")
+        .containsEntry("ce-type", "dev.mlcp.training.completed.v1")
+        .containsEntry("ce-source", "//mlcp/vm-agent/" + INSTANCE)
+        .containsEntry("ce-id", "run-01HX-2-completed")
+        .containsEntry("ce-subject", "run-01HX")
+        .containsEntry("content-type", "application/json")
+        .containsKey("ce-time");
+    EventEnvelope<MlcpEvent> event =
+        new CloudEventCodec().decode(message.getAttributesMap(), message.getData().toByteArray());
+    TrainingCompleted completed = (TrainingCompleted) event.data();
+    assertThat(completed.runId()).isEqualTo("run-01HX");
+    assertThat(completed.attempt()).isEqualTo(2);
+    assertThat(completed.instance()).isEqualTo(INSTANCE);
+    assertThat(completed.zone()).isEqualTo(ZONE);
+    assertThat(completed.exitCode()).isZero();
+    assertThat(completed.reason()).isNull();
+    assertThat(completed.succeeded()).isTrue();
+    assertThat(completed.outputUri()).isEqualTo("gs://" + BUCKET + "/staging/run-01HX/");
+    assertThat(completed.startedAt()).isNotNull().isBeforeOrEqualTo(completed.finishedAt());
+    assertThat(completed.resourceUse().cpuSeconds()).isPositive();
+    assertThat(completed.resourceUse().maxRssBytes()).isPositive();
+    assertThat(completed.resourceUse().gpuSeconds()).isZero();
+    assertThat(event.time()).isAfterOrEqualTo(completed.finishedAt());
+
+    assertThat(agent.googleRequests(RequestMethod.GET, INSTANCE_PATH)).hasSize(1);
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).hasSize(1);
+    agent.metadata.verify(0, anyRequestedFor(anyUrl()).withoutHeader("Metadata-Flavor"));
+    assertThat(result.log()).doesNotContain(SECRET_VALUE).doesNotContain(TOKEN);
+    assertThat(agent.dockerRecordText()).doesNotContain(SECRET_VALUE).doesNotContain(TOKEN);
+    assertThat(agent.work).isEmptyDirectory();
+    assertThat(agent.secretsDir).isEmptyDirectory();
+  }
+
+  @Test
+  void container_exit_code_is_published_and_the_instance_still_deletes_itself() {
+    agent
+        .attribute("mlcp-image", "trainer:2")
+        .attribute("mlcp-accelerator-count", "2")
+        .mapImage("trainer", agent.trainer("fails.sh", "exit 3").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isEqualTo(1);
+    assertThat(agent.docker("run").get(0)).containsSequence("--gpus", "all");
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.exitCode()).isEqualTo(3);
+    assertThat(completed.reason()).isNull();
+    assertThat(completed.succeeded()).isFalse();
+    assertThat(completed.resourceUse().gpuSeconds())
+        .isEqualTo(completed.resourceUse().wallSeconds() * 2, offset(0.01));
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void image_pull_failure_is_published_as_the_reason_and_the_instance_deletes_itself() {
+    agent.attribute("mlcp-image", "registry.example/unknown:1");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("pull")).hasSize(3);
+    assertThat(agent.docker("run")).isEmpty();
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.reason()).isEqualTo("image pull failed: registry.example/unknown:1");
+    assertThat(completed.exitCode()).isEqualTo(-1);
+    assertThat(completed.resourceUse().wallSeconds()).isZero();
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void missing_secret_is_published_as_the_reason_and_the_instance_deletes_itself() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-secrets", "{\"HF_TOKEN\": \"hf-token\"}")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.dockerInvocations()).isEmpty();
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.reason())
+        .isEqualTo("secret projects/" + PROJECT + "/secrets/hf-token not found (for HF_TOKEN)");
+    assertPublishedThenDeleted();
+    assertThat(agent.secretsDir).isEmptyDirectory();
+  }
+
+  @Test
+  void publish_answered_503_twice_is_retried_and_accepted_once() {
+    String subscription = publishToEmulator();
+    String topic = agentTopic();
+    String path = "/v1/" + topic + ":publish";
+    agent.env("MLCP_PUBSUB_API", agent.google.baseUrl() + "/v1");
+    agent.google.stubFor(
+        post(urlPathEqualTo(path))
+            .inScenario("publish")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("failed once"));
+    agent.google.stubFor(
+        post(urlPathEqualTo(path))
+            .inScenario("publish")
+            .whenScenarioStateIs("failed once")
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("failed twice"));
+    agent.google.stubFor(
+        post(urlPathEqualTo(path))
+            .inScenario("publish")
+            .whenScenarioStateIs("failed twice")
+            .willReturn(aResponse().proxiedFrom("http://" + emulator.hostPort())));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> publishes = agent.googleRequests(RequestMethod.POST, path);
+    assertThat(publishes)
+        .extracting(p -> p.getResponse().getStatus())
+        .containsExactly(503, 503, 200);
+    assertThat(publishes)
+        .extracting(p -> AgentFixture.publishAttributes(p.getRequest().getBodyAsString()))
+        .extracting(attributes -> attributes.get(0).get("ce-id"))
+        .containsOnly("run-01HX-2-completed");
+    List<PubsubMessage> messages = pubsub.receive(subscription, 2, Duration.ofSeconds(3));
+    assertThat(messages).hasSize(1);
+    assertThat(messages.get(0).getAttributesMap()).containsEntry("ce-id", "run-01HX-2-completed");
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).hasSize(1);
+  }
+
+  @Test
+  void publish_that_never_succeeds_still_deletes_the_instance() {
+    agent.google.stubFor(
+        post(urlPathEqualTo(PUBLISH_PATH)).willReturn(aResponse().withStatus(403)));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.googleRequests(RequestMethod.POST, PUBLISH_PATH)).hasSize(1);
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).hasSize(1);
+  }
+
+  @Test
+  void compute_delete_answered_429_is_retried() {
+    agent.google.stubFor(
+        delete(urlPathEqualTo(INSTANCE_PATH))
+            .inScenario("delete")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(429))
+            .willSetStateTo("throttled"));
+    agent.google.stubFor(
+        delete(urlPathEqualTo(INSTANCE_PATH))
+            .inScenario("delete")
+            .whenScenarioStateIs("throttled")
+            .willReturn(okJson("{\"kind\":\"compute#operation\"}")));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH))
+        .extracting(d -> d.getResponse().getStatus())
+        .containsExactly(429, 200);
+  }
+
+  @Test
+  void instance_already_gone_is_not_deleted_again() {
+    agent.google.stubFor(get(urlPathEqualTo(INSTANCE_PATH)).willReturn(notFound()));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.googleRequests(RequestMethod.GET, INSTANCE_PATH)).hasSize(1);
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).isEmpty();
+  }
+
+  @Test
+  void upload_failure_is_published_as_the_reason_and_the_instance_deletes_itself() {
+    agent.google.stubFor(
+        post(urlPathEqualTo("/upload/storage/v1/b/" + BUCKET + "/o"))
+            .willReturn(aResponse().withStatus(403)));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer", agent.trainer("t.sh", "echo x > \"$MLCP_OUTPUTS/model.txt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.exitCode()).isZero();
+    assertThat(completed.reason())
+        .isEqualTo("upload failed for 1 of 1 files (last: model.txt answered 403)");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void shell_metacharacters_reach_the_container_verbatim_and_nothing_is_executed() {
+    Path pwned = dir.resolve("pwned");
+    List<String> args =
+        List.of(
+            "$(touch " + pwned + "-1)",
+            "; touch " + pwned + "-2",
+            "`touch " + pwned + "-3`",
+            "it's \"quoted\" \\ back",
+            "line one\nline two",
+            "$HOME * ?",
+            "--entrypoint=/bin/sh",
+            "");
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-command", "[\"run && touch " + pwned + "-4\"]")
+        .attribute("mlcp-args", json(args))
+        .attribute("mlcp-env", "{\"PROMPT\": \"$(touch " + pwned + "-5); `x` 'q' \\\"dq\\\"\"}")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<String> expected = new java.util.ArrayList<>();
+    expected.add("run && touch " + pwned + "-4");
+    expected.addAll(args);
+    assertThat(agent.containerArgv()).containsExactlyElementsOf(expected);
+    assertThat(agent.containerEnv())
+        .containsEntry("PROMPT", "$(touch " + pwned + "-5); `x` 'q' \"dq\"");
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("pwned"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void secret_value_never_appears_in_the_agent_log_docker_argv_or_event() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-secrets", "{\"API_TOKEN\": \"projects/" + PROJECT + "/secrets/api\"}")
+        .secret("api", SECRET_VALUE)
+        .mapImage("trainer", agent.trainer("t.sh", "exit 4").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(agent.containerEnv()).containsEntry("API_TOKEN", SECRET_VALUE);
+    assertThat(result.log()).doesNotContain(SECRET_VALUE).doesNotContain(TOKEN);
+    assertThat(agent.dockerRecordText()).doesNotContain(SECRET_VALUE);
+    assertThat(agent.googleRequests(RequestMethod.POST, PUBLISH_PATH))
+        .allSatisfy(p -> assertThat(p.getRequest().getBodyAsString()).doesNotContain(SECRET_VALUE));
+    assertThat(onlyCompletion().exitCode()).isEqualTo(4);
+  }
+
+  @Test
+  void malformed_args_are_published_as_the_reason_and_the_instance_deletes_itself() {
+    agent.attribute("mlcp-image", "trainer:1").attribute("mlcp-args", "{\"not\": \"an array\"}");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.dockerInvocations()).isEmpty();
+    assertThat(onlyCompletion().reason()).isEqualTo("mlcp-args must be a JSON array of strings");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void sigterm_while_the_container_runs_publishes_and_deletes() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "sleep 60").toString());
+
+    AgentResult result =
+        agent.run(
+            process -> {
+              while (!agent.containerStarted() && process.isAlive()) {
+                Thread.sleep(50);
+              }
+              process.destroy();
+            });
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.reason()).isEqualTo("agent stopped by SIGTERM while running container");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void preempted_vm_reports_preemption() {
+    agent.metadata.stubFor(
+        get(urlPathEqualTo("/computeMetadata/v1/instance/preempted"))
+            .willReturn(aResponse().withBody("TRUE")));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "sleep 60").toString());
+
+    agent.run(
+        process -> {
+          while (!agent.containerStarted() && process.isAlive()) {
+            Thread.sleep(50);
+          }
+          process.destroy();
+        });
+
+    assertThat(onlyCompletion().reason()).isEqualTo("preempted");
+  }
+
+  private TrainingCompleted onlyCompletion() {
+    List<EventEnvelope<MlcpEvent>> events = agent.publishedToWireMock();
+    assertThat(events).as(agent.log()).hasSize(1);
+    EventEnvelope<MlcpEvent> event = events.get(0);
+    assertThat(event.id()).isEqualTo("run-01HX-2-completed");
+    return (TrainingCompleted) event.data();
+  }
+
+  /** The completion went out before the instance was looked up and deleted. */
+  private void assertPublishedThenDeleted() {
+    List<String> calls =
+        agent.googleRequests().stream()
+            .map(e -> e.getRequest().getMethod() + " " + e.getRequest().getUrl().split("\\?")[0])
+            .filter(c -> c.endsWith(":publish") || c.endsWith(INSTANCE_PATH))
+            .toList();
+    assertThat(calls)
+        .as(agent.log())
+        .containsExactly("POST " + PUBLISH_PATH, "GET " + INSTANCE_PATH, "DELETE " + INSTANCE_PATH);
+  }
+
+  /** Points the agent at the emulator on a fresh topic; returns a subscription to it. */
+  private String publishToEmulator() {
+    int n = TOPICS.incrementAndGet();
+    String topic = "training-completed-" + n;
+    pubsub.createTopic(topic);
+    pubsub.createPullSubscription("agent-test-" + n, topic);
+    agent.attribute("mlcp-topic", pubsub.topicPath(topic));
+    agent.env("MLCP_PUBSUB_API", "http://" + emulator.hostPort() + "/v1");
+    return "agent-test-" + n;
+  }
+
+  private String agentTopic() {
+    return pubsub.topicPath("training-completed-" + TOPICS.get());
+  }
+
+  private static String json(List<String> values) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(values);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
