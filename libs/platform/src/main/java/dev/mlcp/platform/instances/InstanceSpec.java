@@ -1,0 +1,70 @@
+package dev.mlcp.platform.instances;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What VM to create.
+ *
+ * @param name instance name (GCE rules: {@code [a-z]([-a-z0-9]{0,61}[a-z0-9])?})
+ * @param zones zones to try, in order; the next one is tried only when a zone is exhausted
+ * @param machineType machine type, e.g. {@code g2-standard-8}
+ * @param accelerators GPUs, may be empty
+ * @param bootDisk boot disk
+ * @param spot Spot (preemptible) provisioning instead of on-demand
+ * @param labels labels (e.g. {@code mlcp-run}, {@code mlcp-owner})
+ * @param metadata metadata items, including {@code startup-script}
+ * @param serviceAccount identity of the VM, null for none
+ * @param maxRunDuration hard limit after which the platform deletes the VM; null for none
+ * @param externalIp whether to give the VM an external IP
+ */
+public record InstanceSpec(
+    String name,
+    List<String> zones,
+    String machineType,
+    List<Accelerator> accelerators,
+    BootDisk bootDisk,
+    boolean spot,
+    Map<String, String> labels,
+    Map<String, String> metadata,
+    ServiceAccount serviceAccount,
+    Duration maxRunDuration,
+    boolean externalIp) {
+
+  private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+  private static final Pattern LABEL_VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
+
+  /** Validates names and labels against GCE rules and copies the collections. */
+  public InstanceSpec {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("invalid instance name: " + name);
+    }
+    if (zones == null || zones.isEmpty()) {
+      throw new IllegalArgumentException("at least one zone is required");
+    }
+    if (machineType == null || machineType.isBlank()) {
+      throw new IllegalArgumentException("machine type is required");
+    }
+    zones = List.copyOf(zones);
+    accelerators = accelerators == null ? List.of() : List.copyOf(accelerators);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    labels.forEach(
+        (k, v) -> {
+          if (!LABEL_KEY.matcher(k).matches() || !LABEL_VALUE.matcher(v).matches()) {
+            throw new IllegalArgumentException("invalid label " + k + "=" + v);
+          }
+        });
+    if (maxRunDuration != null && (maxRunDuration.isNegative() || maxRunDuration.isZero())) {
+      throw new IllegalArgumentException("maxRunDuration must be positive");
+    }
+  }
+
+  /** Whether {@code name} is a valid GCE resource name. */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+}

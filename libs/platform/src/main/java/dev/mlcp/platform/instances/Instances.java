@@ -1,0 +1,81 @@
+package dev.mlcp.platform.instances;
+
+import dev.mlcp.platform.Page;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Virtual machines (Compute Engine semantics). Every mutation waits for the platform's operation to
+ * finish (or its deadline); a failed operation is a classified {@link
+ * dev.mlcp.platform.PlatformException}.
+ */
+public interface Instances extends AutoCloseable {
+
+  /**
+   * Creates a VM, trying the spec's zones in order while a zone is exhausted.
+   *
+   * @return the instance as created (its zone is the one that had capacity)
+   * @throws dev.mlcp.platform.PlatformException ZONE_EXHAUSTED when every zone was, QUOTA_EXCEEDED,
+   *     ALREADY_EXISTS, INVALID_ARGUMENT, …
+   */
+  Instance create(InstanceSpec spec);
+
+  /** The instance, empty when it does not exist. */
+  Optional<Instance> get(String zone, String name);
+
+  /**
+   * One page of the instances (in all zones of the project) that match the filter.
+   *
+   * @param filter label conditions
+   * @param pageSize maximum items per page
+   * @param pageToken null for the first page
+   */
+  Page<Instance> list(InstanceFilter filter, int pageSize, String pageToken);
+
+  /** All matching instances, fetched page by page as the stream is consumed. */
+  default Stream<Instance> listAll(InstanceFilter filter) {
+    Iterator<Instance> it =
+        new Iterator<>() {
+          private Page<Instance> page = list(filter, 500, null);
+          private Iterator<Instance> items = page.items().iterator();
+
+          @Override
+          public boolean hasNext() {
+            while (!items.hasNext() && page.nextPageToken() != null) {
+              page = list(filter, 500, page.nextPageToken());
+              items = page.items().iterator();
+            }
+            return items.hasNext();
+          }
+
+          @Override
+          public Instance next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return items.next();
+          }
+        };
+    return StreamSupport.stream(
+        Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+  }
+
+  /**
+   * Deletes the instance and waits until it is gone.
+   *
+   * @return false when it was already gone (idempotent)
+   */
+  boolean delete(String zone, String name);
+
+  /** Hard-resets (restarts) the instance. */
+  void reset(String zone, String name);
+
+  /** Releases clients and processes' bookkeeping; the default does nothing. */
+  @Override
+  default void close() {}
+}
