@@ -110,6 +110,12 @@ final class AgentFixture implements AutoCloseable {
     return this;
   }
 
+  /** Removes instance attribute {@code key}: the metadata server answers 404. */
+  AgentFixture withoutAttribute(String key) {
+    attributes.remove(key);
+    return this;
+  }
+
   /** Overrides one variable of the agent's environment. */
   AgentFixture env(String name, String value) {
     env.put(name, value);

@@ -424,6 +424,37 @@ class AgentTest {
   }
 
   @Test
+  void missing_run_id_cannot_be_published_but_the_instance_still_deletes_itself() {
+    agent.withoutAttribute("mlcp-run-id").attribute("mlcp-image", "trainer:1");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.googleRequests(RequestMethod.POST, PUBLISH_PATH)).isEmpty();
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).hasSize(1);
+    assertThat(result.log()).contains("metadata attribute mlcp-run-id is missing");
+  }
+
+  @Test
+  void secret_with_a_newline_is_refused_without_revealing_it() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-secrets", "[\"pem-key\"]")
+        .secret("pem-key", "-----BEGIN KEY-----\n" + SECRET_VALUE + "\n");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.dockerInvocations()).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo(
+            "secret for PEM_KEY: the value of PEM_KEY contains a newline or NUL, which an env"
+                + " file cannot carry");
+    assertThat(result.log()).doesNotContain(SECRET_VALUE);
+    assertPublishedThenDeleted();
+  }
+
+  @Test
   void sigterm_while_the_container_runs_publishes_and_deletes() {
     agent
         .attribute("mlcp-image", "trainer:1")

@@ -1,0 +1,158 @@
+package dev.mlcp.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scripts themselves: syntax, lint, and the fake docker's own contract. */
+class ScriptsTest {
+  @TempDir Path dir;
+
+  @Test
+  void agent_and_fake_docker_are_valid_bash() throws Exception {
+    for (Path script : List.of(AgentFixture.SCRIPT, AgentFixture.FAKE_DOCKER)) {
+      Result result = exec(Map.of(), "bash", "-n", script.toString());
+      assertThat(result.exitCode()).as(script + ": " + result.output()).isZero();
+    }
+  }
+
+  @Test
+  void agent_and_fake_docker_are_shellcheck_clean() throws Exception {
+    assumeTrue(onPath("shellcheck"), "shellcheck is not installed");
+    Result result =
+        exec(
+            Map.of(),
+            "shellcheck",
+            AgentFixture.SCRIPT.toString(),
+            AgentFixture.FAKE_DOCKER.toString());
+    assertThat(result.exitCode()).as(result.output()).isZero();
+  }
+
+  @Test
+  void fake_docker_pull_fails_for_an_image_the_map_does_not_know() throws Exception {
+    Path map = Files.writeString(dir.resolve("map"), "# comment\n\nknown/ = true\n");
+
+    assertThat(docker(map, "pull", "known/image:1").exitCode()).isZero();
+    Result unknown = docker(map, "pull", "unknown/image:1");
+    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.output()).contains("pull access denied for unknown/image:1");
+  }
+
+  @Test
+  void fake_docker_run_passes_the_command_line_and_returns_the_command_exit_code()
+      throws Exception {
+    Path outputs = Files.createDirectories(dir.resolve("outputs"));
+    Path map =
+        Files.writeString(
+            dir.resolve("map"),
+            "img = bash "
+                + script("writer.sh", "printf '%s|' \"$@\" > \"$MLCP_OUTPUTS/out\"; exit 7"));
+
+    Result result =
+        docker(
+            map,
+            "run",
+            "--rm",
+            "--name",
+            "c1",
+            "-v",
+            outputs + ":/outputs",
+            "--log-driver=gcplogs",
+            "--entrypoint",
+            "first",
+            "img",
+            "a b",
+            "$(echo no)");
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(7);
+    assertThat(Files.readString(outputs.resolve("out"))).isEqualTo("first|a b|$(echo no)|");
+  }
+
+  @Test
+  void fake_docker_run_gives_the_container_only_the_env_file_variables_unevaluated()
+      throws Exception {
+    Path outputs = Files.createDirectories(dir.resolve("outputs"));
+    Path envFile = Files.writeString(dir.resolve("env"), "# comment\nA=$(echo x) `y`\nB=two=2\n\n");
+    Path map =
+        Files.writeString(
+            dir.resolve("map"), "img = bash " + script("env.sh", "env > \"$MLCP_OUTPUTS/env\""));
+
+    Result result =
+        docker(map, "run", "--env-file", envFile.toString(), "-v", outputs + ":/outputs", "img");
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    List<String> env = Files.readAllLines(outputs.resolve("env"));
+    assertThat(env).contains("A=$(echo x) `y`", "B=two=2", "MLCP_OUTPUTS=" + outputs);
+    assertThat(env).noneMatch(line -> line.startsWith("MLCP_IMAGE_MAP="));
+  }
+
+  @Test
+  void fake_docker_reports_cpu_and_peak_memory_in_a_fake_cgroup() throws Exception {
+    Path cgroups = Files.createDirectories(dir.resolve("cgroup"));
+    Path cidfile = dir.resolve("cid");
+    Path map = Files.writeString(dir.resolve("map"), "img = python3 -c sum(range(300000))\n");
+
+    Result result =
+        exec(
+            Map.of("MLCP_IMAGE_MAP", map.toString(), "MLCP_CGROUP_ROOT", cgroups.toString()),
+            AgentFixture.FAKE_DOCKER.toString(),
+            "run",
+            "--cidfile",
+            cidfile.toString(),
+            "img");
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    String id = Files.readString(cidfile);
+    assertThat(id).matches("[0-9a-f]{64}");
+    Path cgroup = cgroups.resolve("docker").resolve(id);
+    assertThat(Files.readString(cgroup.resolve("cpu.stat"))).containsPattern("usage_usec [1-9]");
+    assertThat(Long.parseLong(Files.readString(cgroup.resolve("memory.peak")).strip()))
+        .isPositive();
+  }
+
+  private Path script(String name, String body) throws IOException {
+    return Files.writeString(dir.resolve(name), body + "\n");
+  }
+
+  private Result docker(Path map, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(AgentFixture.FAKE_DOCKER.toString());
+    command.addAll(List.of(args));
+    return exec(Map.of("MLCP_IMAGE_MAP", map.toString()), command.toArray(String[]::new));
+  }
+
+  private Result exec(Map<String, String> env, String... command) throws Exception {
+    Path output = dir.resolve("output-" + System.nanoTime());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("MLCP_"));
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    process.getOutputStream().close();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish in 60 s");
+    }
+    return new Result(process.exitValue(), Files.readString(output));
+  }
+
+  private static boolean onPath(String program) {
+    String path = System.getenv("PATH");
+    return path != null
+        && Stream.of(path.split(File.pathSeparator))
+            .anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+  }
+
+  private record Result(int exitCode, String output) {}
+}
