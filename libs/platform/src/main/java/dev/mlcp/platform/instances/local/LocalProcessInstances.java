@@ -1,0 +1,327 @@
+package dev.mlcp.platform.instances.local;
+
+import dev.mlcp.platform.Page;
+import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.instances.Instance;
+import dev.mlcp.platform.instances.InstanceFilter;
+import dev.mlcp.platform.instances.InstanceSpec;
+import dev.mlcp.platform.instances.InstanceStatus;
+import dev.mlcp.platform.instances.Instances;
+import dev.mlcp.platform.internal.AtomicFiles;
+import dev.mlcp.platform.internal.Json;
+import dev.mlcp.platform.internal.LocalLocks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * {@link Instances} as processes on this machine: creating an instance starts the configured agent
+ * command (the same VM agent script GCE runs at boot) with {@code MLCP_METADATA_URL} pointing at a
+ * loopback metadata server that answers the spec's metadata. An instance is RUNNING while its
+ * process lives and TERMINATED after it exits; deleting kills the process tree. State lives in
+ * {@code <stateDir>/instances/<name>/} so a restarted JVM finds its instances again; {@code
+ * maxRunDuration} is enforced by deleting the instance at its deadline. Instance names are unique
+ * per project here (GCE allows one name per zone).
+ */
+public final class LocalProcessInstances implements Instances {
+
+  private static final Logger LOG = Logger.getLogger(LocalProcessInstances.class.getName());
+  private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+
+  private final Path root;
+  private final List<String> agentCommand;
+  private final Clock clock;
+  private final MetadataServer metadata;
+  private final ScheduledExecutorService deadlines;
+
+  /** Saved state of one instance. */
+  record State(
+      InstanceSpec spec,
+      String zone,
+      long createdEpochMillis,
+      long pid,
+      long processStartEpochMillis) {}
+
+  /**
+   * Creates the adapter.
+   *
+   * @param stateDir state directory (instances go under {@code instances/})
+   * @param agentCommand command line started for each instance, e.g. {@code [bash,
+   *     infra/vm/mlcp-agent.sh]}
+   * @param project project id the metadata server reports
+   * @param clock time source
+   */
+  public LocalProcessInstances(
+      Path stateDir, List<String> agentCommand, String project, Clock clock) {
+    this.root = stateDir.toAbsolutePath().normalize().resolve("instances");
+    this.agentCommand = List.copyOf(agentCommand);
+    this.clock = clock;
+    try {
+      Files.createDirectories(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + root, e);
+    }
+    this.metadata = new MetadataServer(previousPort(), project, this::view);
+    try {
+      Files.writeString(root.resolve("metadata.port"), Integer.toString(metadata.port()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.deadlines =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mlcp-local-instance-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    for (String name : names()) {
+      readState(name).ifPresent(this::scheduleDeadline);
+    }
+  }
+
+  /** The metadata base URL given to instance {@code name}'s process. */
+  public String metadataUrl(String name) {
+    return metadata.baseUrl(name);
+  }
+
+  /** The file receiving the instance's stdout and stderr (its serial console). */
+  public Path consoleLog(String name) {
+    return root.resolve(name).resolve("console.log");
+  }
+
+  @Override
+  public Instance create(InstanceSpec spec) {
+    String zone = spec.zones().get(0);
+    try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+      Path dir = root.resolve(spec.name());
+      if (Files.exists(dir.resolve("instance.json"))) {
+        throw PlatformException.alreadyExists("instance " + spec.name());
+      }
+      Files.createDirectories(dir);
+      ProcessBuilder builder = new ProcessBuilder(agentCommand);
+      builder.environment().put("MLCP_METADATA_URL", metadata.baseUrl(spec.name()));
+      builder.environment().put("MLCP_INSTANCE_NAME", spec.name());
+      builder.environment().put("MLCP_ZONE", zone);
+      builder.redirectErrorStream(true);
+      builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
+      builder.directory(dir.toFile());
+      Process process = builder.start();
+      long started =
+          process.info().startInstant().map(Instant::toEpochMilli).orElse(clock.millis());
+      State state = new State(spec, zone, clock.millis(), process.pid(), started);
+      AtomicFiles.write(dir.resolve("instance.json"), Json.MAPPER.writeValueAsBytes(state));
+      scheduleDeadline(state);
+      return toInstance(state);
+    } catch (IOException e) {
+      throw new PlatformException(
+          PlatformException.Kind.INVALID_ARGUMENT,
+          "agentNotStarted",
+          "cannot start the agent for " + spec.name() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public Optional<Instance> get(String zone, String name) {
+    return readState(name).filter(s -> s.zone().equals(zone)).map(this::toInstance);
+  }
+
+  @Override
+  public Page<Instance> list(InstanceFilter filter, int pageSize, String pageToken) {
+    List<Instance> matches = new ArrayList<>();
+    String next = null;
+    for (String name : names()) {
+      if (pageToken != null && name.compareTo(pageToken) <= 0) {
+        continue;
+      }
+      Optional<State> state = readState(name);
+      if (state.isEmpty() || !filter.matches(state.get().spec().labels())) {
+        continue;
+      }
+      if (matches.size() == pageSize) {
+        next = matches.get(matches.size() - 1).name();
+        break;
+      }
+      matches.add(toInstance(state.get()));
+    }
+    return new Page<>(matches, next);
+  }
+
+  @Override
+  public boolean delete(String zone, String name) {
+    try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+      Optional<State> state = readState(name).filter(s -> s.zone().equals(zone));
+      if (state.isEmpty()) {
+        return false;
+      }
+      kill(state.get());
+      deleteTree(root.resolve(name));
+      return true;
+    }
+  }
+
+  @Override
+  public void reset(String zone, String name) {
+    State state =
+        readState(name)
+            .filter(s -> s.zone().equals(zone))
+            .orElseThrow(() -> PlatformException.notFound("instance " + name));
+    try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+      kill(state);
+      Files.delete(root.resolve(name).resolve("instance.json"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    create(state.spec());
+  }
+
+  @Override
+  public void close() {
+    deadlines.shutdownNow();
+    metadata.close();
+  }
+
+  private Optional<MetadataServer.InstanceView> view(String name) {
+    return readState(name)
+        .map(
+            s ->
+                new MetadataServer.InstanceView(
+                    name,
+                    s.zone(),
+                    s.spec().metadata(),
+                    s.spec().serviceAccount() == null ? null : s.spec().serviceAccount().email()));
+  }
+
+  private void scheduleDeadline(State state) {
+    if (state.spec().maxRunDuration() == null) {
+      return;
+    }
+    long due =
+        state.createdEpochMillis() + state.spec().maxRunDuration().toMillis() - clock.millis();
+    deadlines.schedule(
+        () -> {
+          // Only the incarnation that was scheduled; a reset instance has a new deadline.
+          Optional<State> current = readState(state.spec().name());
+          if (current.isPresent() && current.get().pid() == state.pid()) {
+            LOG.info(() -> "instance " + state.spec().name() + " reached maxRunDuration: deleting");
+            delete(state.zone(), state.spec().name());
+          }
+        },
+        Math.max(0, due),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private Instance toInstance(State state) {
+    return new Instance(
+        state.spec().name(),
+        state.zone(),
+        alive(state) ? InstanceStatus.RUNNING : InstanceStatus.TERMINATED,
+        state.spec().machineType(),
+        state.spec().spot(),
+        state.spec().labels(),
+        "127.0.0.1",
+        null,
+        Instant.ofEpochMilli(state.createdEpochMillis()));
+  }
+
+  private static boolean alive(State state) {
+    return ProcessHandle.of(state.pid())
+        .filter(ProcessHandle::isAlive)
+        .filter(h -> sameProcess(h, state))
+        .isPresent();
+  }
+
+  /** Guards against a recycled pid after a restart of the machine or JVM. */
+  private static boolean sameProcess(ProcessHandle handle, State state) {
+    return handle
+        .info()
+        .startInstant()
+        .map(i -> Math.abs(i.toEpochMilli() - state.processStartEpochMillis()) < 2_000)
+        .orElse(true);
+  }
+
+  private static void kill(State state) {
+    Optional<ProcessHandle> handle =
+        ProcessHandle.of(state.pid()).filter(h -> sameProcess(h, state));
+    if (handle.isEmpty()) {
+      return;
+    }
+    List<ProcessHandle> tree = new ArrayList<>();
+    handle.get().descendants().forEach(tree::add);
+    tree.add(handle.get());
+    tree.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + KILL_GRACE.toNanos();
+    for (ProcessHandle p : tree) {
+      try {
+        p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private List<String> names() {
+    try (Stream<Path> dirs = Files.list(root)) {
+      return dirs.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(InstanceSpec::isValidName)
+          .sorted(Comparator.naturalOrder())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Optional<State> readState(String name) {
+    if (!InstanceSpec.isValidName(name)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          Json.MAPPER.readValue(
+              Files.readAllBytes(root.resolve(name).resolve("instance.json")), State.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "unreadable state of instance " + name, e);
+      return Optional.empty();
+    }
+  }
+
+  private int previousPort() {
+    try {
+      return Integer.parseInt(
+          Files.readString(root.resolve("metadata.port"), StandardCharsets.UTF_8).trim());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (NoSuchFileException e) {
+      // Already gone.
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+}

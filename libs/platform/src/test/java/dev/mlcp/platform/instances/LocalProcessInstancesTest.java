@@ -1,0 +1,170 @@
+package dev.mlcp.platform.instances;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlcp.platform.instances.local.LocalProcessInstances;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalProcessInstancesTest extends InstancesContract {
+
+  @TempDir Path state;
+  private final List<LocalProcessInstances> opened = new ArrayList<>();
+  private LocalProcessInstances instances;
+  private Path agent;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    // A stand-in agent: reads its run id from the metadata server like the real one, then waits.
+    agent = state.resolve("agent.sh");
+    Files.writeString(
+        agent,
+        "#!/bin/bash\n"
+            + "curl -sf -H 'Metadata-Flavor: Google' \"$MLCP_METADATA_URL/instance/attributes/mlcp-run-id\" > run-id.txt\n"
+            + "echo \"agent for $MLCP_INSTANCE_NAME started\"\n"
+            + "if [ -f \"$MLCP_INSTANCE_NAME.exit\" ]; then exit 0; fi\n"
+            + "exec sleep ${AGENT_SLEEP:-60}\n");
+    instances = open();
+  }
+
+  private LocalProcessInstances open() {
+    LocalProcessInstances adapter =
+        new LocalProcessInstances(
+            state.resolve("state"),
+            List.of("bash", agent.toString()),
+            "local-proj",
+            Clock.systemUTC());
+    opened.add(adapter);
+    return adapter;
+  }
+
+  @AfterEach
+  void tearDown() {
+    instances.listAll(InstanceFilter.all()).forEach(i -> instances.delete(i.zone(), i.name()));
+    opened.forEach(LocalProcessInstances::close);
+  }
+
+  @Override
+  protected Instances instances() {
+    return instances;
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
+  }
+
+  @Test
+  void agent_reads_its_metadata_from_the_local_metadata_server() throws Exception {
+    instances.create(spec("run-meta", Map.of("mlcp-run", "run-meta")));
+    Path runIdFile = state.resolve("state/instances/run-meta/run-id.txt");
+
+    await(() -> Files.exists(runIdFile) && readQuietly(runIdFile).equals("run-meta"));
+    assertThat(Files.readString(instances.consoleLog("run-meta")))
+        .contains("agent for run-meta started");
+  }
+
+  @Test
+  void metadata_server_requires_the_metadata_flavor_header() throws Exception {
+    instances.create(spec("run-hdr", Map.of()));
+    HttpClient http = HttpClient.newHttpClient();
+    URI uri = URI.create(instances.metadataUrl("run-hdr") + "/instance/name");
+
+    HttpResponse<String> without =
+        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> with =
+        http.send(
+            HttpRequest.newBuilder(uri).header("Metadata-Flavor", "Google").build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(without.statusCode()).isEqualTo(403);
+    assertThat(with.statusCode()).isEqualTo(200);
+    assertThat(with.body()).isEqualTo("run-hdr");
+    assertThat(with.headers().firstValue("Metadata-Flavor")).contains("Google");
+  }
+
+  @Test
+  void instance_is_terminated_once_its_agent_exits() throws Exception {
+    Files.createDirectories(state.resolve("state/instances/run-exit"));
+    Files.writeString(state.resolve("state/instances/run-exit/run-exit.exit"), "");
+
+    instances.create(spec("run-exit", Map.of()));
+
+    await(
+        () ->
+            instances.get(zone(), "run-exit").orElseThrow().status() == InstanceStatus.TERMINATED);
+  }
+
+  @Test
+  void delete_kills_the_agent_process() throws Exception {
+    instances.create(spec("run-kill", Map.of()));
+    long pid =
+        Long.parseLong(
+            Files.readString(state.resolve("state/instances/run-kill/instance.json"))
+                .replaceAll("(?s).*\"pid\":(\\d+).*", "$1"));
+
+    assertThat(instances.delete(zone(), "run-kill")).isTrue();
+
+    await(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void instances_survive_a_restart_of_the_adapter() {
+    instances.create(spec("run-keep", Map.of("mlcp-run", "run-keep")));
+    instances.close();
+
+    instances = open();
+
+    assertThat(instances.get(zone(), "run-keep"))
+        .get()
+        .extracting(Instance::status)
+        .isEqualTo(InstanceStatus.RUNNING);
+  }
+
+  @Test
+  void max_run_duration_deletes_the_instance() throws Exception {
+    InstanceSpec base = spec("run-short", Map.of());
+    InstanceSpec shortRun =
+        new InstanceSpec(
+            base.name(),
+            base.zones(),
+            base.machineType(),
+            base.accelerators(),
+            base.bootDisk(),
+            base.spot(),
+            base.labels(),
+            base.metadata(),
+            base.serviceAccount(),
+            Duration.ofMillis(300),
+            false);
+
+    instances.create(shortRun);
+
+    await(() -> instances.get(zone(), "run-short").isEmpty());
+  }
+
+  private static String readQuietly(Path p) {
+    try {
+      return Files.readString(p).trim();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+}
