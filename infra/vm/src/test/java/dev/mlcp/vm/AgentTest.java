@@ -476,6 +476,29 @@ class AgentTest {
   }
 
   @Test
+  void sigterm_during_the_grace_period_ends_the_agent_without_a_self_delete() {
+    agent
+        .env("MLCP_DELETE_GRACE_SECONDS", "60")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result =
+        agent.run(
+            process -> {
+              while (!agent.log().contains("before deleting") && process.isAlive()) {
+                Thread.sleep(50);
+              }
+              process.destroy();
+            });
+
+    assertThat(result.log()).contains("stopped during the grace period");
+    assertThat(onlyCompletion().reason()).isNull();
+    assertThat(agent.googleRequests(RequestMethod.GET, INSTANCE_PATH)).isEmpty();
+    assertThat(agent.googleRequests(RequestMethod.DELETE, INSTANCE_PATH)).isEmpty();
+    assertThat(agent.work).isEmptyDirectory();
+  }
+
+  @Test
   void preempted_vm_reports_preemption() {
     agent.metadata.stubFor(
         get(urlPathEqualTo("/computeMetadata/v1/instance/preempted"))
