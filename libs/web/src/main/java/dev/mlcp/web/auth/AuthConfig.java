@@ -35,8 +35,18 @@ public interface AuthConfig {
   /** Emails that hold the admin role (compared case-insensitively). */
   Optional<Set<String>> admins();
 
+  /** Settings of google mode. */
+  Google google();
+
   /** Settings of local mode. */
   Local local();
+
+  /** Settings of google mode. */
+  interface Google {
+    /** OIDC discovery base URL; only tests point it at a local stand-in for Google. */
+    @WithDefault("https://accounts.google.com")
+    String authServerUrl();
+  }
 
   /** Settings of local mode. */
   interface Local {

@@ -27,8 +27,6 @@ class DefaultTenantSetup {
   /** quarkus-oidc's id of the default tenant. */
   static final String DEFAULT_TENANT_ID = "Default";
 
-  static final String GOOGLE_AUTH_SERVER = "https://accounts.google.com";
-
   void createDefaultTenant(@Observes Oidc oidc, AuthConfig config) {
     oidc.create(tenantConfig(config));
   }
@@ -43,7 +41,7 @@ class DefaultTenantSetup {
                   "mlcp.auth.local.public-key-location is set but mlcp.auth.mode=google;"
                       + " remove it or set mlcp.auth.mode=local");
             }
-            yield OidcTenantConfig.authServerUrl(GOOGLE_AUTH_SERVER);
+            yield OidcTenantConfig.authServerUrl(config.google().authServerUrl());
           }
           case LOCAL ->
               OidcTenantConfig.builder()
