@@ -136,6 +136,24 @@ class AuthenticationTest {
   }
 
   @Test
+  void roles_allowed_admin_is_403_problem_for_a_user_and_200_for_an_admin() {
+    given()
+        .auth()
+        .oauth2(TestTokens.googleIdToken("bob@example.com").sign())
+        .get("/example/admin-only")
+        .then()
+        .statusCode(403)
+        .contentType(startsWith("application/problem+json"))
+        .body("type", equalTo("urn:mlcp:problem:forbidden"));
+    given()
+        .auth()
+        .oauth2(TestTokens.googleIdToken("admin@example.com").sign())
+        .get("/example/admin-only")
+        .then()
+        .statusCode(200);
+  }
+
+  @Test
   void health_is_reachable_without_token() {
     given().when().get("/q/health/live").then().statusCode(200);
     given().when().get("/q/health").then().statusCode(200);

@@ -1,8 +1,10 @@
 package dev.mlcp.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.mlcp.web.auth.Roles;
 import dev.mlcp.web.validation.GceLabels;
 import dev.mlcp.web.validation.GceName;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -70,6 +72,13 @@ public class ExampleResource {
   @Path("/owned/{owner}")
   public void delete(@PathParam("owner") String owner) {
     caller.requireOwnerOrAdmin(owner);
+  }
+
+  @GET
+  @Path("/admin-only")
+  @RolesAllowed(Roles.ADMIN)
+  public String adminOnly() {
+    return "ok";
   }
 
   @GET
