@@ -338,6 +338,36 @@ class AgentTest {
   }
 
   @Test
+  void upload_answered_503_is_retried_and_succeeds() {
+    String path = "/upload/storage/v1/b/" + BUCKET + "/o";
+    agent.google.stubFor(
+        post(urlPathEqualTo(path))
+            .inScenario("upload")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("recovered"));
+    agent.google.stubFor(
+        post(urlPathEqualTo(path))
+            .inScenario("upload")
+            .whenScenarioStateIs("recovered")
+            .willReturn(okJson("{\"kind\":\"storage#object\"}")));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer", agent.trainer("t.sh", "echo x > \"$MLCP_OUTPUTS/model.txt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.googleRequests(RequestMethod.POST, path))
+        .extracting(u -> u.getResponse().getStatus())
+        .containsExactly(503, 200);
+    assertThat(agent.googleRequests(RequestMethod.POST, path))
+        .allSatisfy(u -> assertThat(u.getRequest().getBodyAsString()).isEqualTo("x\n"));
+    assertThat(onlyCompletion().reason()).isNull();
+  }
+
+  @Test
   void upload_failure_is_published_as_the_reason_and_the_instance_deletes_itself() {
     agent.google.stubFor(
         post(urlPathEqualTo("/upload/storage/v1/b/" + BUCKET + "/o"))
