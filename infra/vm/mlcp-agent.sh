@@ -499,7 +499,9 @@ start_sampler() {
     trap 'exit 0' TERM
     while :; do
       sample_usage || true
-      sleep "$SAMPLE_SECONDS"
+      # Backgrounded so that stop_sampler's TERM ends the wait at once.
+      sleep "$SAMPLE_SECONDS" &
+      wait "$!"
     done
   ) &
   SAMPLER_PID=$!
