@@ -1,6 +1,7 @@
 package dev.mlcp.web.problem;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 
 /**
@@ -14,6 +15,8 @@ import java.util.List;
  * @param errors the invalid fields of a 400, otherwise absent
  * @param correlationId id to find the server log entry of a 5xx, otherwise absent
  */
+// Serialized by ProblemRoutes outside JAX-RS, so native images need it registered.
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Problem(
     String type,
