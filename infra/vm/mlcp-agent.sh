@@ -65,6 +65,7 @@ SECRETS_DIR=""
 ENV_FILE=""
 AUTH=""
 SAMPLER_PID=""
+DOCKER_PID=""
 HTTP_STATUS=000
 
 # One python3 program for everything JSON, base64 and URL-encoding; subcommand first. Inputs
@@ -537,8 +538,10 @@ run_container() {
   log "container starting"
   # In the background so that a SIGTERM is handled while the container runs.
   "$DOCKER" "${run_args[@]}" >/dev/null 2>"$WORK/docker-run.err" &
+  DOCKER_PID=$!
   local rc=0
-  wait "$!" || rc=$?
+  wait "$DOCKER_PID" || rc=$?
+  DOCKER_PID=""
   FINISHED_EPOCH=$(now_epoch)
   FINISHED_AT=$(iso "$FINISHED_EPOCH")
   stop_sampler
@@ -731,6 +734,10 @@ on_signal() {
     REASON=${REASON:-"agent stopped by $name while $STAGE"}
   fi
   log "$name received while $STAGE"
+  if [[ -n $DOCKER_PID ]]; then
+    # An attached `docker run` passes the signal on to the container (--sig-proxy).
+    kill -TERM "$DOCKER_PID" 2>/dev/null || true
+  fi
   exit 143
 }
 

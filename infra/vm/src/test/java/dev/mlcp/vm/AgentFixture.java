@@ -298,7 +298,12 @@ final class AgentFixture implements AutoCloseable {
 
   /** Whether the "container" started. */
   boolean containerStarted() {
-    return Files.exists(probe.resolve("started"));
+    return probeExists("started");
+  }
+
+  /** Whether the "container" created file {@code name} in the probe directory. */
+  boolean probeExists(String name) {
+    return Files.exists(probe.resolve(name));
   }
 
   /** Requests the Google-API WireMock received, oldest first. */

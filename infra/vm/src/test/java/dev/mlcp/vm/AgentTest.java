@@ -485,15 +485,26 @@ class AgentTest {
   }
 
   @Test
-  void sigterm_while_the_container_runs_publishes_and_deletes() {
+  void sigterm_while_the_container_runs_stops_it_publishes_and_deletes() throws Exception {
     agent
         .attribute("mlcp-image", "trainer:1")
-        .mapImage("trainer", agent.trainer("t.sh", "sleep 60").toString());
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    trap 'touch "$probe/terminated"; exit 143' TERM
+                    touch "$probe/ready"
+                    sleep 60 &
+                    wait
+                    """)
+                .toString());
 
     AgentResult result =
         agent.run(
             process -> {
-              while (!agent.containerStarted() && process.isAlive()) {
+              while (!agent.probeExists("ready") && process.isAlive()) {
                 Thread.sleep(50);
               }
               process.destroy();
@@ -502,7 +513,12 @@ class AgentTest {
     assertThat(result.exitCode()).isEqualTo(1);
     TrainingCompleted completed = onlyCompletion();
     assertThat(completed.reason()).isEqualTo("agent stopped by SIGTERM while running container");
+    assertThat(completed.exitCode()).isEqualTo(-1);
     assertPublishedThenDeleted();
+    for (int i = 0; i < 200 && !agent.probeExists("terminated"); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(agent.probeExists("terminated")).as("the container got SIGTERM").isTrue();
   }
 
   @Test
