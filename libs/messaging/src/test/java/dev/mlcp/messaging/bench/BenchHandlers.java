@@ -1,0 +1,37 @@
+package dev.mlcp.messaging.bench;
+
+import io.quarkus.arc.profile.IfBuildProfile;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/** Benchmark handlers: count and ack. Present only in the bench profile. */
+@ApplicationScoped
+@IfBuildProfile("bench")
+public class BenchHandlers {
+  private final BenchCounter pulled = new BenchCounter();
+  private final BenchCounter pushed = new BenchCounter();
+
+  /** Deliveries to the pull channel. */
+  public BenchCounter pulled() {
+    return pulled;
+  }
+
+  /** Deliveries to the push channel. */
+  public BenchCounter pushed() {
+    return pushed;
+  }
+
+  @Incoming("bench-pull")
+  CompletionStage<Void> pull(Message<byte[]> message) {
+    pulled.hit();
+    return message.ack();
+  }
+
+  @Incoming("bench-push")
+  CompletionStage<Void> push(Message<byte[]> message) {
+    pushed.hit();
+    return message.ack();
+  }
+}
