@@ -206,6 +206,22 @@ class AgentTest {
   }
 
   @Test
+  void container_cgroup_of_dockers_systemd_driver_is_measured() {
+    agent
+        .env("MLCP_FAKE_CGROUP_LAYOUT", "systemd")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "python3 -c 'sum(range(200000))'").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.dir.resolve("cgroup/system.slice")).isNotEmptyDirectory();
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.resourceUse().cpuSeconds()).isPositive();
+    assertThat(completed.resourceUse().maxRssBytes()).isPositive();
+  }
+
+  @Test
   void image_pull_failure_is_published_as_the_reason_and_the_instance_deletes_itself() {
     agent.attribute("mlcp-image", "registry.example/unknown:1");
 
