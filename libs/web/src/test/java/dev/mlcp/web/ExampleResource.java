@@ -103,6 +103,25 @@ public class ExampleResource {
   }
 
   @GET
+  @Path("/runs/{id}")
+  public String run(@PathParam("id") String id) {
+    throw new ApiException.NotFound("run", id);
+  }
+
+  @GET
+  @Path("/stale")
+  public String stale() {
+    throw new ApiException.PreconditionFailed("run 'run-1' changed since you read it; re-read it");
+  }
+
+  @GET
+  @Path("/quota")
+  public String quota() {
+    throw new ApiException.QuotaExceeded(
+        "GPUS_ALL_REGIONS quota is exhausted", Duration.ofMinutes(5), null);
+  }
+
+  @GET
   @Path("/bad-field")
   public String badField() {
     throw new ApiException.BadRequest("spec.image", "image must be in Artifact Registry");

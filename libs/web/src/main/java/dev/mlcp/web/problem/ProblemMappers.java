@@ -48,21 +48,23 @@ public class ProblemMappers {
 
   @ServerExceptionMapper(priority = PRIORITY)
   Response apiException(ApiException e, UriInfo uri, HttpHeaders headers) {
-    String type = Problem.type(e.kind());
     List<FieldError> errors =
         e.field().map(field -> List.of(new FieldError(field, e.getMessage()))).orElse(null);
+    String correlationId = null;
     if (e.status() >= 500) {
       // Upstream trouble: worth a log line with its cause, and a correlation id for the user.
-      String id = Problems.correlationId(headers::getHeaderString);
-      LOG.warnf(e, "%d %s [correlationId=%s]", e.status(), e.getMessage(), id);
-      Problem problem =
-          new Problem(type, e.title(), e.status(), e.getMessage(), path(uri), errors, id);
-      return e.retryAfter()
-          .map(after -> Problems.response(problem, after))
-          .orElseGet(() -> Problems.response(problem));
+      correlationId = Problems.correlationId(headers::getHeaderString);
+      LOG.warnf(e, "%d %s [correlationId=%s]", e.status(), e.getMessage(), correlationId);
     }
     Problem problem =
-        new Problem(type, e.title(), e.status(), e.getMessage(), path(uri), errors, null);
+        new Problem(
+            Problem.type(e.kind()),
+            e.title(),
+            e.status(),
+            e.getMessage(),
+            path(uri),
+            errors,
+            correlationId);
     return e.retryAfter()
         .map(after -> Problems.response(problem, after))
         .orElseGet(() -> Problems.response(problem));

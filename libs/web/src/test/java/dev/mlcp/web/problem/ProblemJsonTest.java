@@ -183,6 +183,28 @@ class ProblemJsonTest {
   }
 
   @Test
+  void api_not_found_precondition_and_quota_map_to_their_statuses() {
+    asUser()
+        .get("/example/runs/run-42")
+        .then()
+        .statusCode(404)
+        .body("type", equalTo("urn:mlcp:problem:not-found"))
+        .body("detail", equalTo("run 'run-42' does not exist"));
+    asUser()
+        .get("/example/stale")
+        .then()
+        .statusCode(412)
+        .body("type", equalTo("urn:mlcp:problem:precondition-failed"));
+    asUser()
+        .get("/example/quota")
+        .then()
+        .statusCode(429)
+        .header("Retry-After", "300")
+        .body("type", equalTo("urn:mlcp:problem:quota-exceeded"))
+        .body("correlationId", equalTo(null));
+  }
+
+  @Test
   void bad_request_names_its_field() {
     asUser()
         .get("/example/bad-field")
