@@ -229,6 +229,9 @@ readonly PY
 
 py() { python3 -c "$PY" "$@"; }
 
+# The last line python3 wrote to stderr: its message, or an unexpected exception's summary.
+py_error() { tail -n 1 "$WORK/py.err"; }
+
 log() { printf '%s mlcp-agent: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
 # Ends the run early; the EXIT trap reports `reason` and deletes the instance.
@@ -378,9 +381,9 @@ read_run() {
     attribute "$key"
   done
   py argv "$WORK/md/mlcp-command" "$WORK/command.argv" mlcp-command 2>"$WORK/py.err" ||
-    fail "$(<"$WORK/py.err")"
+    fail "$(py_error)"
   py argv "$WORK/md/mlcp-args" "$WORK/args.argv" mlcp-args 2>"$WORK/py.err" ||
-    fail "$(<"$WORK/py.err")"
+    fail "$(py_error)"
   mapfile -d '' COMMAND <"$WORK/command.argv"
   mapfile -d '' ARGS <"$WORK/args.argv"
   local count
@@ -397,10 +400,10 @@ read_run() {
 write_env_file() {
   STAGE="fetching secrets"
   py env "$WORK/md/mlcp-env" "$ENV_FILE" "MLCP_RUN_ID=$RUN_ID" "MLCP_ATTEMPT=$ATTEMPT" \
-    "MLCP_OUTPUTS=/outputs" 2>"$WORK/py.err" || fail "$(<"$WORK/py.err")"
+    "MLCP_OUTPUTS=/outputs" 2>"$WORK/py.err" || fail "$(py_error)"
   local pairs=() i name resource response="$SECRETS_DIR/secret.json"
   py secrets "$WORK/md/mlcp-secrets" "$WORK/secrets.list" "$PROJECT" 2>"$WORK/py.err" ||
-    fail "$(<"$WORK/py.err")"
+    fail "$(py_error)"
   mapfile -d '' pairs <"$WORK/secrets.list"
   if ((${#pairs[@]} == 0)); then
     return 0
@@ -417,7 +420,7 @@ write_env_file() {
       403) fail "secret ${resource%/versions/*}: permission denied (for $name)" ;;
       *) fail "secret ${resource%/versions/*}: Secret Manager answered $HTTP_STATUS (for $name)" ;;
     esac
-    py secret-value "$response" "$name" "$ENV_FILE" 2>"$WORK/py.err" || fail "$(<"$WORK/py.err")"
+    py secret-value "$response" "$name" "$ENV_FILE" 2>"$WORK/py.err" || fail "$(py_error)"
     rm -f "$response"
     log "secret for $name read into the container's env file"
   done
