@@ -9,6 +9,7 @@ import com.google.api.gax.batching.FlowControlSettings;
 import com.google.api.gax.core.InstantiatingExecutorProvider;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.cloud.pubsub.v1.Publisher;
+import dev.mlcp.events.Subscriptions;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
 import io.smallrye.reactive.messaging.connector.InboundConnector;
 import io.smallrye.reactive.messaging.connector.OutboundConnector;
@@ -17,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Flow;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -36,12 +38,16 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
     name = "topic",
     type = "string",
     direction = INCOMING_AND_OUTGOING,
-    description = "Pub/Sub topic id; defaults to the channel name")
+    description =
+        "Pub/Sub topic id; defaults to the topic of the channel's entry in"
+            + " dev.mlcp.events.Subscriptions, else the channel name")
 @ConnectorAttribute(
     name = "subscription",
     type = "string",
     direction = INCOMING,
-    description = "Subscription id, required with mode=pull")
+    description =
+        "Subscription id for mode=pull; defaults to the channel's entry in"
+            + " dev.mlcp.events.Subscriptions")
 @ConnectorAttribute(
     name = "mode",
     type = "string",
@@ -149,8 +155,26 @@ public class PubSubConnector implements InboundConnector, OutboundConnector {
   }
 
   private Flow.Publisher<? extends Message<?>> pull(ChannelSettings settings) {
-    String subscription = settings.required("subscription");
-    String topic = settings.string("topic", settings.channel());
+    Optional<Subscriptions.Subscription> known = known(settings.channel());
+    String subscription =
+        settings
+            .optional("subscription")
+            .or(() -> known.map(Subscriptions.Subscription::name))
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        settings.key("subscription")
+                            + " is required by "
+                            + NAME
+                            + " in mode=pull (no subscription in dev.mlcp.events.Subscriptions"
+                            + " has channel '"
+                            + settings.channel()
+                            + "')"));
+    String topic =
+        settings
+            .optional("topic")
+            .or(() -> known.map(Subscriptions.Subscription::topic))
+            .orElse(settings.channel());
     channels.topic(settings.channel(), topic);
     Provisioner.SubscriptionSpec spec =
         new Provisioner.SubscriptionSpec(
@@ -188,7 +212,11 @@ public class PubSubConnector implements InboundConnector, OutboundConnector {
     if (config.push().auth() == PubSubConfig.PushAuth.GOOGLE_OIDC) {
       requirePushIdentity();
     }
-    String topic = settings.string("topic", settings.channel());
+    String topic =
+        settings
+            .optional("topic")
+            .or(() -> known(settings.channel()).map(Subscriptions.Subscription::topic))
+            .orElse(settings.channel());
     channels.topic(settings.channel(), topic);
     provisioner.ensureTopics(List.of(topic));
     PushChannel channel =
@@ -196,6 +224,16 @@ public class PubSubConnector implements InboundConnector, OutboundConnector {
             settings.channel(), settings.string("subscription", ""), config.push().maxInFlight());
     channels.register(channel);
     return channel.stream();
+  }
+
+  /**
+   * The subscription mlcp defines for an incoming channel of this name, when exactly one does
+   * (channel names there are topic names, each consumed by one service).
+   */
+  private static Optional<Subscriptions.Subscription> known(String channel) {
+    List<Subscriptions.Subscription> matches =
+        Subscriptions.ALL.stream().filter(s -> s.channel().equals(channel)).toList();
+    return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
   }
 
   private void requirePushIdentity() {
@@ -264,11 +302,8 @@ public class PubSubConnector implements InboundConnector, OutboundConnector {
       return "mp.messaging." + direction + "." + channel() + "." + attribute;
     }
 
-    String required(String attribute) {
-      return config
-          .getOptionalValue(attribute, String.class)
-          .filter(v -> !v.isBlank())
-          .orElseThrow(() -> new IllegalStateException(key(attribute) + " is required by " + NAME));
+    Optional<String> optional(String attribute) {
+      return config.getOptionalValue(attribute, String.class).filter(v -> !v.isBlank());
     }
 
     String string(String attribute, String fallback) {

@@ -10,6 +10,7 @@ import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.EventType;
 import dev.mlcp.events.RunEvent;
+import dev.mlcp.events.Topics;
 import dev.mlcp.messaging.app.Received;
 import dev.mlcp.messaging.app.TestHandlers;
 import dev.mlcp.testing.EmulatorClients;
@@ -150,6 +151,19 @@ class PullModeTest {
             .map(d -> d.metadata().messageId())
             .toList();
     assertThat(messageIds).hasSize(2).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void channel_named_after_a_known_subscription_reads_it_without_further_config() {
+    String payload = "completed-" + UUID.randomUUID();
+
+    clients.publish(Topics.TRAINING_COMPLETED, payload);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !received.of("training-completed", payload).isEmpty());
+    assertThat(received.of("training-completed", payload).get(0).metadata().subscription())
+        .isEqualTo("training-runner.training-completed");
   }
 
   @Test

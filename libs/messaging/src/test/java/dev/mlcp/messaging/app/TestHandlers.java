@@ -53,6 +53,12 @@ public class TestHandlers {
     return message.ack();
   }
 
+  @Incoming("training-completed")
+  CompletionStage<Void> trainingCompleted(Message<byte[]> message) {
+    record(message, "training-completed");
+    return message.ack();
+  }
+
   @Incoming("failing")
   CompletionStage<Void> failing(Message<byte[]> message) {
     record(message, "failing");
