@@ -1,0 +1,106 @@
+package dev.mlcp.platform.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Which platform adapters a service uses and how they reach their backends. */
+@ConfigMapping(prefix = "mlcp")
+public interface PlatformConfig {
+
+  /** The adapter families. */
+  enum Platform {
+    /** Google Cloud services. */
+    GCP,
+    /** Processes, files and DuckDB on this machine. */
+    LOCAL
+  }
+
+  /** Which adapters back the ports: {@code gcp} or {@code local}. */
+  @WithDefault("local")
+  Platform platform();
+
+  /** Google Cloud project id; required when {@code mlcp.platform=gcp}. */
+  Optional<String> projectId();
+
+  /** Region of regional resources (managed instance groups, backend services). */
+  @WithDefault("us-central1")
+  String region();
+
+  /** Zones to create VMs in, in order of preference. */
+  @WithDefault("us-central1-a,us-central1-b,us-central1-c")
+  List<String> zones();
+
+  /** Directory of the local adapters' state (objects, secrets, logs, warehouse, instances). */
+  @WithDefault(".mlcp/state")
+  String stateDir();
+
+  /** Endpoint overrides of the Google APIs (tests, emulators, private endpoints). */
+  Endpoints endpoints();
+
+  /** Settings of the local adapters. */
+  Local local();
+
+  /** Retries of idempotent calls. */
+  Retry retry();
+
+  /** Long-running operations (Compute operations, BigQuery jobs). */
+  Operations operations();
+
+  /** Location of BigQuery datasets the warehouse creates. */
+  @WithDefault("US")
+  String warehouseLocation();
+
+  /** Per-API endpoint overrides. */
+  interface Endpoints {
+    /** Compute Engine REST endpoint, e.g. {@code http://127.0.0.1:8089}. */
+    Optional<String> compute();
+
+    /** Cloud Storage host, e.g. {@code http://127.0.0.1:4443}. */
+    Optional<String> storage();
+
+    /** Secret Manager gRPC {@code host:port}. */
+    Optional<String> secretManager();
+
+    /** Cloud Logging gRPC {@code host:port}. */
+    Optional<String> logging();
+
+    /** BigQuery REST host. */
+    Optional<String> bigquery();
+  }
+
+  /** Local adapters. */
+  interface Local {
+    /** Command started for each local "VM": the VM agent script. */
+    @WithDefault("bash,infra/vm/mlcp-agent.sh")
+    List<String> agentCommand();
+  }
+
+  /** Bounded exponential backoff. */
+  interface Retry {
+    /** Total attempts including the first. */
+    @WithDefault("5")
+    int maxAttempts();
+
+    /** Wait before the second attempt. */
+    @WithDefault("200ms")
+    Duration initialBackoff();
+
+    /** Upper bound of one wait. */
+    @WithDefault("5s")
+    Duration maxBackoff();
+  }
+
+  /** Long-running operations. */
+  interface Operations {
+    /** How long to wait for one operation to finish. */
+    @WithDefault("10m")
+    Duration timeout();
+
+    /** First wait between polls (doubles up to 5 s). */
+    @WithDefault("1s")
+    Duration pollInterval();
+  }
+}

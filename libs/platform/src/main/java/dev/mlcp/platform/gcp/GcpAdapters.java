@@ -1,0 +1,164 @@
+package dev.mlcp.platform.gcp;
+
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.NoCredentials;
+import com.google.cloud.ServiceOptions;
+import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.logging.v2.LoggingClient;
+import com.google.cloud.logging.v2.LoggingSettings;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceSettings;
+import com.google.cloud.storage.StorageOptions;
+import dev.mlcp.platform.ids.IdGenerator;
+import dev.mlcp.platform.instances.Instances;
+import dev.mlcp.platform.instances.gcp.ComputeEngineInstances;
+import dev.mlcp.platform.logs.Logs;
+import dev.mlcp.platform.logs.gcp.CloudLoggingLogs;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.gcp.GcsObjectStore;
+import dev.mlcp.platform.secrets.Secrets;
+import dev.mlcp.platform.secrets.gcp.SecretManagerSecrets;
+import dev.mlcp.platform.warehouse.Warehouse;
+import dev.mlcp.platform.warehouse.gcp.BigQueryWarehouse;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.Set;
+
+/**
+ * Builds the Google Cloud adapters from {@link GcpSettings}: Application Default Credentials
+ * against Google's endpoints, or no credentials (and plaintext gRPC) against a loopback endpoint
+ * override. The clients' built-in retries are off where {@link Retrier} owns retrying.
+ */
+public final class GcpAdapters {
+
+  private GcpAdapters() {}
+
+  private static CredentialsProvider credentials(String endpoint, CredentialsProvider defaults) {
+    return GcpClients.credentials(endpoint, defaults);
+  }
+
+  /** Compute Engine instances. */
+  public static Instances instances(GcpSettings s, Clock clock) {
+    CredentialsProvider creds =
+        credentials(
+            s.computeEndpoint(),
+            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
+                .build());
+    Retrier retrier = new Retrier(s.retry());
+    ComputeOperations operations =
+        new ComputeOperations(
+            s.project(),
+            GcpClients.zoneOperations(s.computeEndpoint(), creds),
+            GcpClients.regionOperations(s.computeEndpoint(), creds),
+            GcpClients.globalOperations(s.computeEndpoint(), creds),
+            retrier,
+            s.operationTimeout(),
+            s.pollInterval(),
+            clock);
+    return new ComputeEngineInstances(
+        s.project(), GcpClients.instances(s.computeEndpoint(), creds), operations, retrier);
+  }
+
+  /** Cloud Storage; the client's own bounded retries cover idempotent calls. */
+  public static ObjectStore objectStore(GcpSettings s) {
+    StorageOptions.Builder options =
+        StorageOptions.newBuilder()
+            .setProjectId(s.project())
+            .setRetrySettings(
+                StorageOptions.getDefaultRetrySettings().toBuilder()
+                    .setMaxAttempts(s.retry().maxAttempts())
+                    .setInitialRetryDelayDuration(s.retry().initialBackoff())
+                    .setMaxRetryDelayDuration(s.retry().maxBackoff())
+                    .build());
+    if (s.storageEndpoint() != null) {
+      options.setHost(s.storageEndpoint());
+      if (GcpClients.isLocal(s.storageEndpoint())) {
+        options.setCredentials(NoCredentials.getInstance());
+      }
+    }
+    return new GcsObjectStore(options.build().getService(), null);
+  }
+
+  /** Secret Manager. */
+  public static Secrets secrets(GcpSettings s) {
+    try {
+      SecretManagerServiceSettings.Builder settings = SecretManagerServiceSettings.newBuilder();
+      if (s.secretManagerEndpoint() != null) {
+        settings.setEndpoint(s.secretManagerEndpoint());
+        if (GcpClients.isLocal(s.secretManagerEndpoint())) {
+          settings
+              .setTransportChannelProvider(plaintext(s.secretManagerEndpoint()))
+              .setCredentialsProvider(NoCredentialsProvider.create());
+        }
+      }
+      settings.applyToAllUnaryMethods(
+          m -> {
+            m.setRetryableCodes(Set.of());
+            return null;
+          });
+      return new SecretManagerSecrets(
+          s.project(), SecretManagerServiceClient.create(settings.build()), new Retrier(s.retry()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the Secret Manager client", e);
+    }
+  }
+
+  /** Cloud Logging. */
+  public static Logs logs(GcpSettings s, IdGenerator ids) {
+    try {
+      LoggingSettings.Builder settings = LoggingSettings.newBuilder();
+      if (s.loggingEndpoint() != null) {
+        settings.setEndpoint(s.loggingEndpoint());
+        if (GcpClients.isLocal(s.loggingEndpoint())) {
+          settings
+              .setTransportChannelProvider(plaintext(s.loggingEndpoint()))
+              .setCredentialsProvider(NoCredentialsProvider.create());
+        }
+      }
+      settings.applyToAllUnaryMethods(
+          m -> {
+            m.setRetryableCodes(Set.of());
+            return null;
+          });
+      return new CloudLoggingLogs(
+          s.project(), LoggingClient.create(settings.build()), new Retrier(s.retry()), ids);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the Cloud Logging client", e);
+    }
+  }
+
+  /** BigQuery. */
+  public static Warehouse warehouse(GcpSettings s, Clock clock) {
+    BigQueryOptions.Builder options =
+        BigQueryOptions.newBuilder()
+            .setProjectId(s.project())
+            .setRetrySettings(ServiceOptions.getNoRetrySettings());
+    if (s.bigqueryEndpoint() != null) {
+      options.setHost(s.bigqueryEndpoint());
+      if (GcpClients.isLocal(s.bigqueryEndpoint())) {
+        options.setCredentials(NoCredentials.getInstance());
+      }
+    }
+    return new BigQueryWarehouse(
+        s.project(),
+        s.bigqueryLocation(),
+        options.build().getService(),
+        new Retrier(s.retry()),
+        s.operationTimeout(),
+        s.pollInterval(),
+        clock);
+  }
+
+  private static TransportChannelProvider plaintext(String endpoint) {
+    String target = endpoint.replaceFirst("^https?://", "");
+    return InstantiatingGrpcChannelProvider.newBuilder()
+        .setEndpoint(target)
+        .setChannelConfigurator(ManagedChannelBuilder::usePlaintext)
+        .build();
+  }
+}
