@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -47,6 +48,13 @@ public class ChannelRegistry {
   /** Pull channels whose streaming pull is not running (waiting for Pub/Sub or restarting). */
   public List<String> idlePullChannels() {
     return pullChannels.stream().filter(c -> !c.running()).map(PullChannel::channel).toList();
+  }
+
+  /** Whether each pull channel's streaming pull runs, by channel name. */
+  Map<String, Boolean> pullChannelStates() {
+    Map<String, Boolean> states = new TreeMap<>();
+    pullChannels.forEach(c -> states.put(c.channel(), c.running()));
+    return states;
   }
 
   void stopPulls() {

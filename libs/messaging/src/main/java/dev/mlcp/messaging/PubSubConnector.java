@@ -13,6 +13,8 @@ import dev.mlcp.events.Subscriptions;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
 import io.smallrye.reactive.messaging.connector.InboundConnector;
 import io.smallrye.reactive.messaging.connector.OutboundConnector;
+import io.smallrye.reactive.messaging.health.HealthReport;
+import io.smallrye.reactive.messaging.health.HealthReporter;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -120,7 +122,7 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
     direction = OUTGOING,
     description = "Messages being published at once",
     defaultValue = "1000")
-public class PubSubConnector implements InboundConnector, OutboundConnector {
+public class PubSubConnector implements InboundConnector, OutboundConnector, HealthReporter {
   /** The connector name used in {@code mp.messaging.*.connector}. */
   public static final String NAME = "mlcp-pubsub";
 
@@ -285,6 +287,26 @@ public class PubSubConnector implements InboundConnector, OutboundConnector {
                     .setEnableMessageOrdering(ordering));
     return new OutgoingChannel(settings.channel(), topic, publisher, ordering)
         .subscriber(settings.integer("max-in-flight", 1000));
+  }
+
+  /**
+   * Per channel, for SmallRye's messaging readiness check: a pull channel is ready while it pulls.
+   */
+  @Override
+  public HealthReport getReadiness() {
+    HealthReport.HealthReportBuilder report = HealthReport.builder();
+    channels
+        .pullChannelStates()
+        .forEach(
+            (channel, running) ->
+                report.add(
+                    channel,
+                    running,
+                    running
+                        ? "streaming pull running"
+                        : "waiting for Pub/Sub or the subscription"));
+    channels.pushChannelNames().forEach(channel -> report.add(channel, true));
+    return report.build();
   }
 
   @PreDestroy

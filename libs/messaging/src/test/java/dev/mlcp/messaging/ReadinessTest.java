@@ -73,6 +73,11 @@ class ReadinessTest {
     emulator.restart();
 
     Readiness.awaitReady();
+    given()
+        .get("/q/health/ready")
+        .then()
+        .body(containsString("SmallRye Reactive Messaging"))
+        .body(containsString("streaming pull running"));
     String payload = "after-recovery-" + UUID.randomUUID();
     out.send(payload.getBytes(StandardCharsets.UTF_8))
         .toCompletableFuture()
