@@ -1,0 +1,384 @@
+package dev.mlcp.training.runs;
+
+import dev.mlcp.events.ResourceUse;
+import dev.mlcp.events.RunSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A training run as stored (JSON in the ObjectStore, one object per run, updated with generation
+ * preconditions so two replicas cannot both win a transition).
+ *
+ * @param id {@code run-<ulid>}, lowercase so it is a valid instance name
+ * @param owner email of the person or service account the run belongs to
+ * @param spec what to run
+ * @param state where the run is
+ * @param attempt the current attempt, 1-based; a preemption retry adds one
+ * @param spot whether the current attempt runs on Spot
+ * @param instance the current attempt's instance name, null before provisioning
+ * @param zone the current attempt's zone
+ * @param zonesTried zones that reported a stockout for the current attempt
+ * @param createdAt when the run was accepted
+ * @param updatedAt last change
+ * @param startedAt when the VM of the current attempt started
+ * @param finishedAt when the run ended
+ * @param deadline after this the run is overdue and the reconciler deletes its VM
+ * @param exitCode the container's exit code, when it ran
+ * @param reason why the run failed, was cancelled or retried
+ * @param artifactUri the staged outputs, {@code gs://…/staging/<run>/}
+ * @param resourceUse what the container consumed
+ * @param costEstimateUsd estimated compute cost of all attempts
+ * @param requestKey the idempotency key it was created with, if any
+ * @param parentRunId the run whose success started this one, if any
+ * @param history every transition, oldest first
+ * @param handledEvents ids of the completion events already applied (duplicates are no-ops)
+ * @param missingSince when the reconciler first found the run's VM missing; null while it exists
+ */
+public record Run(
+    String id,
+    String owner,
+    RunSpec spec,
+    RunState state,
+    int attempt,
+    boolean spot,
+    String instance,
+    String zone,
+    List<String> zonesTried,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant startedAt,
+    Instant finishedAt,
+    Instant deadline,
+    Integer exitCode,
+    String reason,
+    String artifactUri,
+    ResourceUse resourceUse,
+    double costEstimateUsd,
+    String requestKey,
+    String parentRunId,
+    List<Transition> history,
+    List<String> handledEvents,
+    Instant missingSince) {
+
+  /** How many handled event ids a run remembers; far more than Pub/Sub redelivers. */
+  static final int HANDLED_EVENTS_KEPT = 50;
+
+  public Run {
+    zonesTried = zonesTried == null ? List.of() : List.copyOf(zonesTried);
+    history = history == null ? List.of() : List.copyOf(history);
+    handledEvents = handledEvents == null ? List.of() : List.copyOf(handledEvents);
+  }
+
+  /**
+   * One state change.
+   *
+   * @param state the new state
+   * @param at when
+   * @param attempt the attempt it belongs to
+   * @param detail why, in words (may be null)
+   */
+  public record Transition(RunState state, Instant at, int attempt, String detail) {}
+
+  /** A new QUEUED run. */
+  public static Run queued(
+      String id,
+      String owner,
+      RunSpec spec,
+      Instant now,
+      Instant deadline,
+      String requestKey,
+      String parentRunId) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        RunState.QUEUED,
+        1,
+        spec.spot(),
+        null,
+        null,
+        List.of(),
+        now,
+        now,
+        null,
+        null,
+        deadline,
+        null,
+        null,
+        null,
+        null,
+        0,
+        requestKey,
+        parentRunId,
+        List.of(new Transition(RunState.QUEUED, now, 1, null)),
+        List.of(),
+        null);
+  }
+
+  /** The instance name of {@code attempt}: the run id, with {@code -aN} from the second on. */
+  public String instanceNameFor(int attempt) {
+    return attempt <= 1 ? id : id + "-a" + attempt;
+  }
+
+  /** Whether the completion event {@code eventId} was already applied. */
+  public boolean handled(String eventId) {
+    return handledEvents.contains(eventId);
+  }
+
+  /**
+   * This run moved to {@code next}.
+   *
+   * @throws IllegalStateException if the state machine does not allow it
+   */
+  public Run moveTo(RunState next, Instant now, String detail) {
+    if (!state.canMoveTo(next)) {
+      throw new IllegalStateException("run " + id + " cannot move from " + state + " to " + next);
+    }
+    List<Transition> h = new ArrayList<>(history);
+    h.add(new Transition(next, now, attempt, detail));
+    return new Run(
+        id,
+        owner,
+        spec,
+        next,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        now,
+        startedAt,
+        next.terminal() ? now : finishedAt,
+        deadline,
+        exitCode,
+        detail != null && next != RunState.RUNNING && next != RunState.PROVISIONING
+            ? detail
+            : reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        h,
+        handledEvents,
+        next.terminal() ? null : missingSince);
+  }
+
+  /** The run with its current attempt placed on {@code instance} in {@code zone}. */
+  public Run placed(String instance, String zone) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        updatedAt,
+        startedAt,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        null);
+  }
+
+  /** The run with {@code zone} recorded as stocked out for the current attempt. */
+  public Run zoneExhausted(String zone) {
+    List<String> tried = new ArrayList<>(zonesTried);
+    tried.add(zone);
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        this.zone,
+        tried,
+        createdAt,
+        updatedAt,
+        startedAt,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        missingSince);
+  }
+
+  /** The run's VM started at {@code at}. */
+  public Run started(Instant at) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        updatedAt,
+        at,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        missingSince);
+  }
+
+  /** The outcome reported by the VM agent; {@code eventId} is remembered as handled. */
+  public Run completed(
+      String eventId,
+      int exitCode,
+      String artifactUri,
+      ResourceUse use,
+      double costEstimateUsd,
+      Instant startedAt) {
+    List<String> handled = new ArrayList<>(handledEvents);
+    handled.add(eventId);
+    if (handled.size() > HANDLED_EVENTS_KEPT) {
+      handled = handled.subList(handled.size() - HANDLED_EVENTS_KEPT, handled.size());
+    }
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        updatedAt,
+        startedAt == null ? this.startedAt : startedAt,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        use,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handled,
+        missingSince);
+  }
+
+  /** The next attempt, after a preemption: new instance name, zones reset, optionally on-demand. */
+  public Run nextAttempt(boolean onSpot) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt + 1,
+        onSpot,
+        null,
+        null,
+        List.of(),
+        createdAt,
+        updatedAt,
+        null,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        null);
+  }
+
+  /** The run with its VM noticed missing at {@code at} (null: present again). */
+  public Run withMissingSince(Instant at) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        updatedAt,
+        startedAt,
+        finishedAt,
+        deadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        at);
+  }
+
+  /** The run with its deadline moved (a retry gets a fresh time budget). */
+  public Run withDeadline(Instant newDeadline) {
+    return new Run(
+        id,
+        owner,
+        spec,
+        state,
+        attempt,
+        spot,
+        instance,
+        zone,
+        zonesTried,
+        createdAt,
+        updatedAt,
+        startedAt,
+        finishedAt,
+        newDeadline,
+        exitCode,
+        reason,
+        artifactUri,
+        resourceUse,
+        costEstimateUsd,
+        requestKey,
+        parentRunId,
+        history,
+        handledEvents,
+        missingSince);
+  }
+}

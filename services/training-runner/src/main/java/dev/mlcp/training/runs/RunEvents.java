@@ -1,0 +1,42 @@
+package dev.mlcp.training.runs;
+
+import dev.mlcp.events.RunEvent;
+import dev.mlcp.messaging.EventPublisher;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes run transitions on {@code run-events} and waits until Pub/Sub accepted each. A publish
+ * that fails is logged with the run id: the transition is stored either way, and the run's state
+ * stays readable through the API.
+ */
+public class RunEvents {
+  private static final Logger LOG = Logger.getLogger(RunEvents.class);
+
+  private final EventPublisher publisher;
+  private final Duration timeout;
+
+  public RunEvents(EventPublisher publisher, Duration timeout) {
+    this.publisher = publisher;
+    this.timeout = timeout;
+  }
+
+  /** Publishes {@code event}; returns whether Pub/Sub accepted it. */
+  public boolean publish(RunEvent event) {
+    try {
+      publisher.publish(event).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.errorf(
+          "run %s: publishing %s failed: %s",
+          event.runId(), event.getClass().getSimpleName(), e.getCause() == null ? e : e.getCause());
+      return false;
+    }
+  }
+}
