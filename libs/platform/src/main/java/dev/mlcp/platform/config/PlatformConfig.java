@@ -76,6 +76,22 @@ public interface PlatformConfig {
     /** Command started for each local "VM": the VM agent script. */
     @WithDefault("bash,infra/vm/mlcp-agent.sh")
     List<String> agentCommand();
+
+    /**
+     * Pub/Sub REST endpoint agents publish to, e.g. the emulator's {@code
+     * http://127.0.0.1:8085/v1}.
+     */
+    Optional<String> pubsubApi();
+
+    /** The docker command of agents; the local launcher uses infra/vm/testing/fake-docker. */
+    Optional<String> docker();
+
+    /** File mapping image names to local commands (format: infra/vm/README.md). */
+    Optional<String> imageMap();
+
+    /** Seconds an agent waits after publishing before it deletes its own instance. */
+    @WithDefault("1")
+    int deleteGraceSeconds();
   }
 
   /** Bounded exponential backoff. */

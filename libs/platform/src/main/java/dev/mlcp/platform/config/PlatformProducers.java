@@ -4,7 +4,9 @@ import dev.mlcp.platform.gcp.GcpAdapters;
 import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.ids.UlidIdGenerator;
 import dev.mlcp.platform.instances.Instances;
+import dev.mlcp.platform.instances.ServingResources;
 import dev.mlcp.platform.instances.local.LocalProcessInstances;
+import dev.mlcp.platform.instances.local.LocalServingResources;
 import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.logs.local.JsonLinesLogs;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -20,6 +22,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * CDI producers of the platform ports: one adapter family chosen by {@code mlcp.platform}, each
@@ -92,15 +96,37 @@ public class PlatformProducers {
   /** VMs. */
   @Produces
   @Singleton
-  public Instances instances(PlatformConfig config, Clock clock) {
+  public Instances instances(
+      PlatformConfig config, Clock clock, ObjectStore store, Secrets secrets, Logs logs) {
+    PlatformConfigs.validate(config);
+    if (gcp(config)) {
+      return GcpAdapters.instances(PlatformConfigs.gcp(config), clock);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("MLCP_DELETE_GRACE_SECONDS", Integer.toString(config.local().deleteGraceSeconds()));
+    config.local().pubsubApi().ifPresent(v -> env.put("MLCP_PUBSUB_API", v));
+    config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
+    config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
+    return new LocalProcessInstances(
+        PlatformConfigs.stateDir(config),
+        config.local().agentCommand(),
+        config.projectId().orElse("local"),
+        clock,
+        new LocalProcessInstances.AgentSupport(store, secrets, logs, env));
+  }
+
+  /** Serving resources (templates, instance groups, load balancer pieces). */
+  @Produces
+  @Singleton
+  public ServingResources servingResources(PlatformConfig config, Clock clock) {
     PlatformConfigs.validate(config);
     return gcp(config)
-        ? GcpAdapters.instances(PlatformConfigs.gcp(config), clock)
-        : new LocalProcessInstances(
-            PlatformConfigs.stateDir(config),
-            config.local().agentCommand(),
-            config.projectId().orElse("local"),
-            clock);
+        ? GcpAdapters.serving(PlatformConfigs.gcp(config), clock)
+        : new LocalServingResources(PlatformConfigs.stateDir(config));
+  }
+
+  void close(@Disposes ServingResources serving) {
+    serving.close();
   }
 
   void close(@Disposes ObjectStore store) {

@@ -14,7 +14,9 @@ import com.google.cloud.secretmanager.v1.SecretManagerServiceSettings;
 import com.google.cloud.storage.StorageOptions;
 import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.instances.Instances;
+import dev.mlcp.platform.instances.ServingResources;
 import dev.mlcp.platform.instances.gcp.ComputeEngineInstances;
+import dev.mlcp.platform.instances.gcp.ComputeEngineServing;
 import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.logs.gcp.CloudLoggingLogs;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -62,6 +64,39 @@ public final class GcpAdapters {
             clock);
     return new ComputeEngineInstances(
         s.project(), GcpClients.instances(s.computeEndpoint(), creds), operations, retrier);
+  }
+
+  /** Compute Engine serving resources (templates, MIGs, autoscalers, LB pieces). */
+  public static ServingResources serving(GcpSettings s, Clock clock) {
+    CredentialsProvider creds =
+        credentials(
+            s.computeEndpoint(),
+            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
+                .build());
+    Retrier retrier = new Retrier(s.retry());
+    String e = s.computeEndpoint();
+    ComputeOperations operations =
+        new ComputeOperations(
+            s.project(),
+            GcpClients.zoneOperations(e, creds),
+            GcpClients.regionOperations(e, creds),
+            GcpClients.globalOperations(e, creds),
+            retrier,
+            s.operationTimeout(),
+            s.pollInterval(),
+            clock);
+    return new ComputeEngineServing(
+        s.project(),
+        s.region(),
+        new ComputeEngineServing.Clients(
+            GcpClients.instanceTemplates(e, creds),
+            GcpClients.regionGroupManagers(e, creds),
+            GcpClients.regionAutoscalers(e, creds),
+            GcpClients.healthChecks(e, creds),
+            GcpClients.backendServices(e, creds),
+            GcpClients.urlMaps(e, creds)),
+        operations,
+        retrier);
   }
 
   /** Cloud Storage; the client's own bounded retries cover idempotent calls. */

@@ -116,4 +116,128 @@ public final class GcpClients {
       throw new UncheckedIOException("cannot create the Compute global operations client", e);
     }
   }
+
+  /** Any Compute client: endpoint override, credentials, client retries off. */
+  @FunctionalInterface
+  interface ClientFactory<C> {
+    C create() throws IOException;
+  }
+
+  private static <C> C build(String what, ClientFactory<C> factory) {
+    try {
+      return factory.create();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the " + what + " client", e);
+    }
+  }
+
+  /** Compute instance templates. */
+  public static com.google.cloud.compute.v1.InstanceTemplatesClient instanceTemplates(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.InstanceTemplatesSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build(
+        "instance templates",
+        () -> com.google.cloud.compute.v1.InstanceTemplatesClient.create(b.build()));
+  }
+
+  /** Compute regional managed instance groups. */
+  public static com.google.cloud.compute.v1.RegionInstanceGroupManagersClient regionGroupManagers(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.RegionInstanceGroupManagersSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build(
+        "instance group managers",
+        () -> com.google.cloud.compute.v1.RegionInstanceGroupManagersClient.create(b.build()));
+  }
+
+  /** Compute regional autoscalers. */
+  public static com.google.cloud.compute.v1.RegionAutoscalersClient regionAutoscalers(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.RegionAutoscalersSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build(
+        "autoscalers", () -> com.google.cloud.compute.v1.RegionAutoscalersClient.create(b.build()));
+  }
+
+  /** Compute health checks. */
+  public static com.google.cloud.compute.v1.HealthChecksClient healthChecks(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.HealthChecksSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build(
+        "health checks", () -> com.google.cloud.compute.v1.HealthChecksClient.create(b.build()));
+  }
+
+  /** Compute backend services. */
+  public static com.google.cloud.compute.v1.BackendServicesClient backendServices(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.BackendServicesSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build(
+        "backend services",
+        () -> com.google.cloud.compute.v1.BackendServicesClient.create(b.build()));
+  }
+
+  /** Compute URL maps. */
+  public static com.google.cloud.compute.v1.UrlMapsClient urlMaps(
+      String endpoint, CredentialsProvider credentials) {
+    var b =
+        com.google.cloud.compute.v1.UrlMapsSettings.newBuilder()
+            .setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      b.setEndpoint(endpoint);
+    }
+    b.applyToAllUnaryMethods(
+        m -> {
+          m.setRetryableCodes(Set.of());
+          return null;
+        });
+    return build("URL maps", () -> com.google.cloud.compute.v1.UrlMapsClient.create(b.build()));
+  }
 }

@@ -124,6 +124,11 @@ public final class GcpErrors {
     if (upper.contains("RATELIMITEXCEEDED") || upper.contains("RATE_LIMIT_EXCEEDED")) {
       return Kind.TRANSIENT;
     }
+    if (upper.contains("RESOURCEINUSEBYANOTHERRESOURCE")
+        || upper.contains("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE")
+        || upper.contains("CONDITIONNOTMET")) {
+      return Kind.CONFLICT;
+    }
     return null;
   }
 

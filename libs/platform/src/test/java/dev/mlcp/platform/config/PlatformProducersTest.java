@@ -69,7 +69,15 @@ class PlatformProducersTest {
     assertThat(producers.logs(config, producers.idGenerator(clock)))
         .isInstanceOf(JsonLinesLogs.class);
     assertThat(producers.warehouse(config, clock)).isInstanceOf(DuckDbWarehouse.class);
-    try (Instances instances = producers.instances(config, clock)) {
+    assertThat(producers.servingResources(config, clock))
+        .isInstanceOf(dev.mlcp.platform.instances.local.LocalServingResources.class);
+    try (Instances instances =
+        producers.instances(
+            config,
+            clock,
+            store,
+            producers.secrets(config, clock),
+            producers.logs(config, producers.idGenerator(clock)))) {
       assertThat(instances).isInstanceOf(LocalProcessInstances.class);
     }
   }
@@ -114,7 +122,7 @@ class PlatformProducersTest {
       try (var secrets = producers.secrets(config, clock);
           var logs = producers.logs(config, producers.idGenerator(clock));
           var warehouse = producers.warehouse(config, clock);
-          var instances = producers.instances(config, clock)) {
+          var instances = producers.instances(config, clock, null, secrets, logs)) {
         assertThat(secrets).isInstanceOf(SecretManagerSecrets.class);
         assertThat(logs).isInstanceOf(CloudLoggingLogs.class);
         assertThat(warehouse).isInstanceOf(BigQueryWarehouse.class);

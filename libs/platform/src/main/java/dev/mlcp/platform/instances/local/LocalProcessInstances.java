@@ -10,6 +10,9 @@ import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.internal.LocalLocks;
+import dev.mlcp.platform.logs.Logs;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.secrets.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,11 +49,35 @@ public final class LocalProcessInstances implements Instances {
   private static final Logger LOG = Logger.getLogger(LocalProcessInstances.class.getName());
   private static final Duration KILL_GRACE = Duration.ofSeconds(5);
 
+  /** Metadata attribute naming the run a training VM serves; its logs are filed under it. */
+  static final String RUN_ID = "mlcp-run-id";
+
   private final Path root;
   private final List<String> agentCommand;
   private final Clock clock;
   private final MetadataServer metadata;
   private final ScheduledExecutorService deadlines;
+  private final AgentSupport support;
+  private final ContainerLogShipper shipper;
+
+  /**
+   * What local "VMs" need besides metadata to run the real VM agent: the adapters behind the Google
+   * APIs the agent calls (served by {@link LocalAgentApi} on the metadata port), where container
+   * output goes ({@link ContainerLogShipper}), and extra environment for the agent (Pub/Sub
+   * emulator REST endpoint, fake docker, image map, grace period).
+   *
+   * @param store backs GCS uploads
+   * @param secrets backs Secret Manager access
+   * @param logs receives the containers' output, as Cloud Logging does on GCE
+   * @param agentEnv extra environment of every agent process
+   */
+  public record AgentSupport(
+      ObjectStore store, Secrets secrets, Logs logs, Map<String, String> agentEnv) {
+    /** Copies the environment. */
+    public AgentSupport {
+      agentEnv = Map.copyOf(agentEnv);
+    }
+  }
 
   /** Saved state of one instance. */
   record State(
@@ -69,6 +98,18 @@ public final class LocalProcessInstances implements Instances {
    */
   public LocalProcessInstances(
       Path stateDir, List<String> agentCommand, String project, Clock clock) {
+    this(stateDir, agentCommand, project, clock, null);
+  }
+
+  /**
+   * Creates the adapter with the agent's local APIs and log shipping.
+   *
+   * @param support adapters and environment for the real VM agent; null for metadata only
+   */
+  public LocalProcessInstances(
+      Path stateDir, List<String> agentCommand, String project, Clock clock, AgentSupport support) {
+    this.support = support;
+    this.shipper = support == null ? null : new ContainerLogShipper(support.logs(), clock);
     this.root = stateDir.toAbsolutePath().normalize().resolve("instances");
     this.agentCommand = List.copyOf(agentCommand);
     this.clock = clock;
@@ -93,6 +134,47 @@ public final class LocalProcessInstances implements Instances {
     for (String name : names()) {
       readState(name).ifPresent(this::scheduleDeadline);
     }
+    if (support != null) {
+      metadata.serve(
+          new LocalAgentApi(this::get, this::deleteSoon, support.store(), support.secrets()));
+      deadlines.scheduleWithFixedDelay(this::shipLogs, 500, 500, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The environment an agent process gets, besides the inherited one. */
+  private Map<String, String> agentEnvironment(InstanceSpec spec, String zone, Path dir) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("MLCP_METADATA_URL", metadata.baseUrl(spec.name()));
+    env.put("MLCP_INSTANCE_NAME", spec.name());
+    env.put("MLCP_ZONE", zone);
+    if (support != null) {
+      env.put("MLCP_COMPUTE_API", metadata.rootUrl() + LocalAgentApi.COMPUTE);
+      env.put("MLCP_STORAGE_API", metadata.rootUrl() + LocalAgentApi.STORAGE);
+      env.put("MLCP_SECRETS_API", metadata.rootUrl() + LocalAgentApi.SECRETS);
+      env.put("MLCP_WORK_DIR", dir.resolve("work").toString());
+      env.put("MLCP_SECRETS_DIR", dir.resolve("secrets").toString());
+      env.put("MLCP_CGROUP_ROOT", dir.resolve("cgroup").toString());
+      env.put("MLCP_CONTAINER_LOG", dir.resolve(ContainerLogShipper.CONTAINER_LOG).toString());
+      env.putAll(support.agentEnv());
+    }
+    return env;
+  }
+
+  private void shipLogs() {
+    try {
+      for (String name : names()) {
+        readState(name)
+            .ifPresent(
+                s -> shipper.ship(root.resolve(name), s.spec().metadata().get(RUN_ID), false));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "shipping container logs failed; next round retries", e);
+    }
+  }
+
+  /** Deletes the instance shortly, off the calling (HTTP) thread. */
+  private void deleteSoon(String zone, String name) {
+    deadlines.schedule(() -> delete(zone, name), 200, TimeUnit.MILLISECONDS);
   }
 
   /** The metadata base URL given to instance {@code name}'s process. */
@@ -115,9 +197,7 @@ public final class LocalProcessInstances implements Instances {
       }
       Files.createDirectories(dir);
       ProcessBuilder builder = new ProcessBuilder(agentCommand);
-      builder.environment().put("MLCP_METADATA_URL", metadata.baseUrl(spec.name()));
-      builder.environment().put("MLCP_INSTANCE_NAME", spec.name());
-      builder.environment().put("MLCP_ZONE", zone);
+      builder.environment().putAll(agentEnvironment(spec, zone, dir));
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
       builder.directory(dir.toFile());
@@ -171,6 +251,10 @@ public final class LocalProcessInstances implements Instances {
         return false;
       }
       kill(state.get());
+      if (shipper != null) {
+        // The container's last words, before its directory goes.
+        shipper.ship(root.resolve(name), state.get().spec().metadata().get(RUN_ID), true);
+      }
       deleteTree(root.resolve(name));
       return true;
     }

@@ -24,6 +24,9 @@ import java.util.function.Function;
  */
 final class MetadataServer implements AutoCloseable {
 
+  /** The service-account token local "VMs" get; {@link LocalAgentApi} requires it. */
+  static final String PLACEHOLDER_TOKEN = "local-placeholder-token";
+
   /** What the server needs to know about one instance. */
   record InstanceView(
       String name, String zone, Map<String, String> attributes, String serviceAccount) {}
@@ -31,6 +34,7 @@ final class MetadataServer implements AutoCloseable {
   private final HttpServer server;
   private final String project;
   private final Function<String, Optional<InstanceView>> lookup;
+  private volatile LocalAgentApi agentApi;
 
   MetadataServer(
       int preferredPort, String project, Function<String, Optional<InstanceView>> lookup) {
@@ -74,7 +78,22 @@ final class MetadataServer implements AutoCloseable {
     return "http://127.0.0.1:" + port() + "/" + instance + "/computeMetadata/v1";
   }
 
+  /** Serves {@code api}'s paths on this server too. */
+  void serve(LocalAgentApi api) {
+    this.agentApi = api;
+  }
+
+  /** The base URL of this server, for the agent's API overrides. */
+  String rootUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    LocalAgentApi api = agentApi;
+    if (api != null && LocalAgentApi.handles(exchange.getRequestURI().getPath())) {
+      api.handle(exchange);
+      return;
+    }
     try (exchange) {
       if (!"Google".equals(exchange.getRequestHeaders().getFirst("Metadata-Flavor"))) {
         send(exchange, 403, "text/plain", "Missing Metadata-Flavor:Google header.");
@@ -142,7 +161,9 @@ final class MetadataServer implements AutoCloseable {
           Optional.of(
               new String[] {
                 "application/json",
-                "{\"access_token\":\"local-placeholder-token\",\"expires_in\":3599,\"token_type\":\"Bearer\"}"
+                "{\"access_token\":\""
+                    + PLACEHOLDER_TOKEN
+                    + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}"
               });
       case "instance/service-accounts/default/identity" ->
           Optional.of(new String[] {text, "local-placeholder-identity-token"});

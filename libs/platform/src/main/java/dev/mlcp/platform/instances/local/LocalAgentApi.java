@@ -1,0 +1,192 @@
+package dev.mlcp.platform.instances.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.instances.Instance;
+import dev.mlcp.platform.internal.Json;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.WriteCondition;
+import dev.mlcp.platform.secrets.SecretValue;
+import dev.mlcp.platform.secrets.Secrets;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The few Google APIs a VM agent calls, served to local "VMs" on the metadata server's port and
+ * backed by the local adapters, so the agent script runs unchanged on this machine:
+ *
+ * <ul>
+ *   <li>{@code /compute/v1/projects/P/zones/Z/instances/N}: GET and DELETE of the agent's own
+ *       instance (the delete happens just after the answer, as GCE's operation does);
+ *   <li>{@code /storage/upload/storage/v1/b/B/o?uploadType=media&name=N}: the GCS media upload,
+ *       streamed into the ObjectStore;
+ *   <li>{@code /secrets/v1/projects/P/secrets/S/versions/V:access}: Secret Manager access.
+ * </ul>
+ *
+ * Requests must carry the placeholder token the local metadata server hands out, like Google's APIs
+ * require the VM's token.
+ */
+final class LocalAgentApi {
+  static final String COMPUTE = "/compute/v1";
+  static final String STORAGE = "/storage";
+  static final String SECRETS = "/secrets/v1";
+
+  private static final Pattern INSTANCE =
+      Pattern.compile(COMPUTE + "/projects/[^/]+/zones/([^/]+)/instances/([^/]+)");
+  private static final Pattern UPLOAD = Pattern.compile(STORAGE + "/upload/storage/v1/b/([^/]+)/o");
+  private static final Pattern SECRET =
+      Pattern.compile(
+          SECRETS + "/projects/[^/]+/secrets/([A-Za-z0-9_-]+)/versions/([A-Za-z0-9_-]+):access");
+
+  private final BiFunction<String, String, Optional<Instance>> get;
+  private final BiConsumer<String, String> deleteSoon;
+  private final ObjectStore store;
+  private final Secrets secrets;
+
+  LocalAgentApi(
+      BiFunction<String, String, Optional<Instance>> get,
+      BiConsumer<String, String> deleteSoon,
+      ObjectStore store,
+      Secrets secrets) {
+    this.get = get;
+    this.deleteSoon = deleteSoon;
+    this.store = store;
+    this.secrets = secrets;
+  }
+
+  /** Whether {@code path} is one of this API's. */
+  static boolean handles(String path) {
+    return path.startsWith(COMPUTE + "/")
+        || path.startsWith(STORAGE + "/")
+        || path.startsWith(SECRETS + "/");
+  }
+
+  void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String auth = exchange.getRequestHeaders().getFirst("Authorization");
+      if (auth == null || !auth.equals("Bearer " + MetadataServer.PLACEHOLDER_TOKEN)) {
+        send(exchange, 401, error(401, "missing or wrong bearer token"));
+        return;
+      }
+      String path = exchange.getRequestURI().getPath();
+      String method = exchange.getRequestMethod();
+      Matcher m;
+      if ((m = INSTANCE.matcher(path)).matches()) {
+        instance(exchange, method, m.group(1), m.group(2));
+      } else if ((m = UPLOAD.matcher(path)).matches() && method.equals("POST")) {
+        upload(exchange, m.group(1));
+      } else if ((m = SECRET.matcher(path)).matches() && method.equals("GET")) {
+        secret(exchange, m.group(1), m.group(2));
+      } else {
+        send(exchange, 404, error(404, "no such local API: " + method + " " + path));
+      }
+    }
+  }
+
+  private void instance(HttpExchange exchange, String method, String zone, String name)
+      throws IOException {
+    Optional<Instance> found = get.apply(zone, name);
+    if (found.isEmpty()) {
+      send(exchange, 404, error(404, "The resource 'instances/" + name + "' was not found"));
+      return;
+    }
+    switch (method) {
+      case "GET" -> {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("kind", "compute#instance");
+        body.put("name", name);
+        body.put("zone", zone);
+        body.put("status", found.get().status().name());
+        send(exchange, 200, Json.MAPPER.writeValueAsBytes(body));
+      }
+      case "DELETE" -> {
+        Map<String, Object> op = new LinkedHashMap<>();
+        op.put("kind", "compute#operation");
+        op.put("operationType", "delete");
+        op.put("targetLink", name);
+        op.put("status", "RUNNING");
+        send(exchange, 200, Json.MAPPER.writeValueAsBytes(op));
+        // Answer first: the caller is usually the instance's own agent, which the delete ends.
+        deleteSoon.accept(zone, name);
+      }
+      default -> send(exchange, 405, error(405, method + " is not supported"));
+    }
+  }
+
+  private void upload(HttpExchange exchange, String bucket) throws IOException {
+    String name = queryParam(exchange, "name");
+    if (name == null || name.isEmpty()) {
+      send(exchange, 400, error(400, "name is required"));
+      return;
+    }
+    String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    try (InputStream body = exchange.getRequestBody()) {
+      var written =
+          store.write(new ObjectUri(bucket, name), body, contentType, WriteCondition.none());
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("kind", "storage#object");
+      meta.put("bucket", bucket);
+      meta.put("name", name);
+      meta.put("size", Long.toString(written.size()));
+      meta.put("generation", Long.toString(written.generation()));
+      meta.put("crc32c", written.crc32c());
+      meta.put("md5Hash", written.md5());
+      send(exchange, 200, Json.MAPPER.writeValueAsBytes(meta));
+    } catch (PlatformException | IllegalArgumentException e) {
+      send(exchange, 400, error(400, e.getMessage()));
+    }
+  }
+
+  private void secret(HttpExchange exchange, String name, String version) throws IOException {
+    try (SecretValue value = secrets.access(name, version)) {
+      Map<String, Object> payload = new LinkedHashMap<>();
+      payload.put("data", Base64.getEncoder().encodeToString(value.bytes()));
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("name", "projects/local/secrets/" + name + "/versions/" + version);
+      body.put("payload", payload);
+      send(exchange, 200, Json.MAPPER.writeValueAsBytes(body));
+    } catch (PlatformException e) {
+      int status = e.kind() == PlatformException.Kind.NOT_FOUND ? 404 : 400;
+      send(exchange, status, error(status, e.getMessage()));
+    }
+  }
+
+  private static String queryParam(HttpExchange exchange, String key) {
+    String query = exchange.getRequestURI().getRawQuery();
+    if (query == null) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(key)) {
+        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static byte[] error(int code, String message) throws IOException {
+    return Json.MAPPER.writeValueAsBytes(
+        Map.of("error", Map.of("code", code, "message", message == null ? "" : message)));
+  }
+
+  private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+}
