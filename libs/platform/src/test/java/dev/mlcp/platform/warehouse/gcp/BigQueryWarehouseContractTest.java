@@ -1,0 +1,63 @@
+package dev.mlcp.platform.warehouse.gcp;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.google.cloud.NoCredentials;
+import com.google.cloud.ServiceOptions;
+import com.google.cloud.bigquery.BigQueryOptions;
+import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.RetryPolicy;
+import dev.mlcp.platform.warehouse.Warehouse;
+import dev.mlcp.platform.warehouse.WarehouseContract;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The Warehouse contract on the BigQuery adapter, against a stateful BigQuery REST stand-in. */
+class BigQueryWarehouseContractTest extends WarehouseContract {
+
+  private FakeBigQuery fake;
+  private WireMockServer wm;
+  private BigQueryWarehouse warehouse;
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeBigQuery();
+    wm = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(fake));
+    wm.start();
+    wm.stubFor(
+        any(urlPathMatching("/bigquery/v2/.*"))
+            .willReturn(aResponse().withTransformers(FakeBigQuery.NAME)));
+    warehouse =
+        new BigQueryWarehouse(
+            "proj",
+            "US",
+            BigQueryOptions.newBuilder()
+                .setHost(wm.baseUrl())
+                .setProjectId("proj")
+                .setCredentials(NoCredentials.getInstance())
+                .setRetrySettings(ServiceOptions.getNoRetrySettings())
+                .build()
+                .getService(),
+            new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5))),
+            Duration.ofSeconds(30),
+            Duration.ofMillis(1),
+            Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    wm.stop();
+    fake.close();
+  }
+
+  @Override
+  protected Warehouse warehouse() {
+    return warehouse;
+  }
+}
