@@ -43,6 +43,44 @@ class LocalDirectoryObjectStoreTest extends ObjectStoreContract {
   }
 
   @Test
+  void conditional_writes_from_several_processes_let_exactly_one_win() throws Exception {
+    ObjectUri uri = ObjectUri.parse("gs://mlcp-test/state/contended.json");
+    long base =
+        store
+            .write(uri, "{}".getBytes(StandardCharsets.UTF_8), null, WriteCondition.none())
+            .generation();
+    Path start = root.resolve("go");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    java.util.List<Process> processes = new java.util.ArrayList<>();
+    for (int p = 0; p < 3; p++) {
+      processes.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  ConditionalWriter.class.getName(),
+                  root.toString(),
+                  uri.toString(),
+                  Long.toString(base),
+                  "4",
+                  start.toString(),
+                  "proc" + p)
+              .redirectErrorStream(true)
+              .start());
+    }
+    Files.writeString(start, "");
+    int wins = 0;
+    for (Process process : processes) {
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor()).as(out).isZero();
+      wins += Integer.parseInt(out.replaceAll("(?s).*wins=(\\d+).*", "$1"));
+    }
+
+    assertThat(wins).isEqualTo(1);
+    assertThat(store.stat(uri).orElseThrow().generation()).isGreaterThan(base);
+  }
+
+  @Test
   void a_second_store_on_the_same_directory_sees_generations_and_conditions() {
     ObjectUri uri = ObjectUri.parse("gs://mlcp-test/state/run.json");
     long generation =
