@@ -183,6 +183,40 @@ class ComputeEngineInstancesTest extends InstancesContract {
   }
 
   @Test
+  void an_operation_still_running_at_its_deadline_is_a_transient_timeout() {
+    insertReturnsOperation("us-central1-a", "op-stuck");
+    server.stubFor(
+        get(urlPathEqualTo(OPS_PATH + "op-stuck"))
+            .atPriority(1)
+            .willReturn(okJson(op("op-stuck", "RUNNING"))));
+    Retrier retrier = new Retrier(new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(5)));
+    var credentials = NoCredentialsProvider.create();
+    ComputeOperations shortDeadline =
+        new ComputeOperations(
+            "proj",
+            GcpClients.zoneOperations(server.baseUrl(), credentials),
+            null,
+            null,
+            retrier,
+            Duration.ofMillis(200),
+            Duration.ofMillis(10),
+            Clock.systemUTC());
+    try (ComputeEngineInstances impatient =
+        new ComputeEngineInstances(
+            "proj", GcpClients.instances(server.baseUrl(), credentials), shortDeadline, retrier)) {
+
+      assertThatThrownBy(() -> impatient.create(spec("run-stuck", Map.of())))
+          .isInstanceOfSatisfying(
+              PlatformException.class,
+              e -> {
+                assertThat(e.kind()).isEqualTo(PlatformException.Kind.TRANSIENT);
+                assertThat(e.reason()).isEqualTo("OPERATION_TIMEOUT");
+                assertThat(e.getMessage()).contains("op-stuck");
+              });
+    }
+  }
+
+  @Test
   void done_operation_with_a_quota_error_is_quota_exceeded() {
     insertReturnsOperation("us-central1-a", "op-quota");
     server.stubFor(
