@@ -39,7 +39,11 @@ def parse_args(argv):
     p.add_argument("--l2", type=float, default=0.001, help="L2 regularisation strength")
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--outputs", default=os.environ.get("MLCP_OUTPUT_DIR", "/outputs"))
+    p.add_argument(
+        "--outputs",
+        default=os.environ.get("MLCP_OUTPUTS", os.environ.get("MLCP_OUTPUT_DIR", "/outputs")),
+        help="outputs directory; the VM agent sets MLCP_OUTPUTS and uploads what is written there",
+    )
     args = p.parse_args(argv)
     if args.epochs < 1 or args.epochs > 100_000:
         raise BadInput(f"--epochs must be between 1 and 100000, was {args.epochs}")
