@@ -57,8 +57,8 @@ public class TrainingBeans {
       @Channel("run-events") Emitter<byte[]> emitter,
       CloudEventCodec codec,
       TrainingConfig config) {
-    return new RunEvents(
-        new EventPublisher(emitter, codec, config.eventSource()), Duration.ofSeconds(30));
+    EventPublisher publisher = new EventPublisher(emitter, codec, config.eventSource());
+    return new RunEvents(publisher::publish, Duration.ofSeconds(30));
   }
 
   @Produces

@@ -1,11 +1,13 @@
 package dev.mlcp.training.runs;
 
+import dev.mlcp.events.MlcpEvent;
 import dev.mlcp.events.RunEvent;
-import dev.mlcp.messaging.EventPublisher;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -16,10 +18,15 @@ import org.jboss.logging.Logger;
 public class RunEvents {
   private static final Logger LOG = Logger.getLogger(RunEvents.class);
 
-  private final EventPublisher publisher;
+  private final Function<MlcpEvent, CompletionStage<Void>> publisher;
   private final Duration timeout;
 
-  public RunEvents(EventPublisher publisher, Duration timeout) {
+  /**
+   * @param publisher publishes one event, completing when Pub/Sub accepted it ({@code
+   *     EventPublisher::publish})
+   * @param timeout longest wait for Pub/Sub's answer
+   */
+  public RunEvents(Function<MlcpEvent, CompletionStage<Void>> publisher, Duration timeout) {
     this.publisher = publisher;
     this.timeout = timeout;
   }
@@ -27,7 +34,7 @@ public class RunEvents {
   /** Publishes {@code event}; returns whether Pub/Sub accepted it. */
   public boolean publish(RunEvent event) {
     try {
-      publisher.publish(event).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      publisher.apply(event).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
