@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(PubSubEmulatorResource.class)
+@WithTestResource(LocalVmResource.class)
 class BootTest extends ServiceContractTest {
   @Override
   protected String apiPath() {

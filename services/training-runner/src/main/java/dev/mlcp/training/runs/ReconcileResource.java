@@ -2,6 +2,7 @@ package dev.mlcp.training.runs;
 
 import dev.mlcp.web.Caller;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -18,6 +19,7 @@ public class ReconcileResource {
   @Inject Caller caller;
 
   @POST
+  @Consumes(MediaType.WILDCARD) // Cloud Scheduler may send any body; it is ignored.
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(
       summary = "Reconcile VMs with runs",

@@ -54,14 +54,14 @@ public class SchedulesResource {
   }
 
   @GET
-  @Path("v1/schedules/{name}")
+  @Path("v1/schedules/{name: [a-z][-a-z0-9]*}")
   @Operation(summary = "A schedule")
   public Schedule get(@PathParam("name") String name) {
     return owned(name);
   }
 
   @PUT
-  @Path("v1/schedules/{name}")
+  @Path("v1/schedules/{name: [a-z][-a-z0-9]*}")
   @Operation(summary = "Create or replace a schedule; the caller becomes its owner")
   public Schedule put(@PathParam("name") String name, ScheduleBody body) {
     if (body == null) {
@@ -80,7 +80,7 @@ public class SchedulesResource {
   }
 
   @DELETE
-  @Path("v1/schedules/{name}")
+  @Path("v1/schedules/{name: [a-z][-a-z0-9]*}")
   @Operation(summary = "Delete a schedule")
   public Response delete(@PathParam("name") String name) {
     owned(name);
@@ -89,17 +89,19 @@ public class SchedulesResource {
   }
 
   @POST
-  @Path("v1/schedules/{name}:fire")
+  @Consumes(MediaType.WILDCARD) // Cloud Scheduler may send any body; it is ignored.
+  @Path("v1/schedules/{target: [a-z][-a-z0-9]*:fire}")
   @Operation(
       summary = "Fire a schedule for one tick",
       description =
           "The tick time comes from X-CloudScheduler-ScheduleTime, else ?tick=, else now; a tick"
               + " fires at most one run.")
   public RunView fire(
-      @PathParam("name") String name,
+      @PathParam("target") String target,
       @HeaderParam("X-CloudScheduler-ScheduleTime") String scheduleTime,
       @QueryParam("tick") String tickParam) {
-    Schedule schedule = owned(name);
+    // One path segment "<name>:fire", as in Google's custom methods.
+    Schedule schedule = owned(target.substring(0, target.length() - ":fire".length()));
     String tickText = scheduleTime != null ? scheduleTime : tickParam;
     Instant tick;
     try {
@@ -112,6 +114,7 @@ public class SchedulesResource {
   }
 
   @POST
+  @Consumes(MediaType.WILDCARD)
   @Path("internal/schedules:tick")
   @Operation(
       summary = "Fire every schedule due in the last minutes (Cloud Scheduler, every minute)")
