@@ -137,122 +137,34 @@ public record Run(
     }
     List<Transition> h = new ArrayList<>(history);
     h.add(new Transition(next, now, attempt, detail));
-    return new Run(
-        id,
-        owner,
-        spec,
-        next,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        now,
-        startedAt,
-        next.terminal() ? now : finishedAt,
-        deadline,
-        exitCode,
-        detail != null && next != RunState.RUNNING && next != RunState.PROVISIONING
-            ? detail
-            : reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        h,
-        handledEvents,
-        next.terminal() ? null : missingSince);
+    Builder b = toBuilder();
+    b.state = next;
+    b.updatedAt = now;
+    b.history = h;
+    if (next.terminal()) {
+      b.finishedAt = now;
+      b.missingSince = null;
+    }
+    if (detail != null && next != RunState.RUNNING && next != RunState.PROVISIONING) {
+      b.reason = detail;
+    }
+    return b.build();
   }
 
   /** The run with its current attempt placed on {@code instance} in {@code zone}. */
   public Run placed(String instance, String zone) {
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        updatedAt,
-        startedAt,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        null);
-  }
-
-  /** The run with {@code zone} recorded as stocked out for the current attempt. */
-  public Run zoneExhausted(String zone) {
-    List<String> tried = new ArrayList<>(zonesTried);
-    tried.add(zone);
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        this.zone,
-        tried,
-        createdAt,
-        updatedAt,
-        startedAt,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        missingSince);
+    Builder b = toBuilder();
+    b.instance = instance;
+    b.zone = zone;
+    b.missingSince = null;
+    return b.build();
   }
 
   /** The run's VM started at {@code at}. */
   public Run started(Instant at) {
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        updatedAt,
-        at,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        missingSince);
+    Builder b = toBuilder();
+    b.startedAt = at;
+    return b.build();
   }
 
   /** The outcome reported by the VM agent; {@code eventId} is remembered as handled. */
@@ -268,117 +180,127 @@ public record Run(
     if (handled.size() > HANDLED_EVENTS_KEPT) {
       handled = handled.subList(handled.size() - HANDLED_EVENTS_KEPT, handled.size());
     }
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        updatedAt,
-        startedAt == null ? this.startedAt : startedAt,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        use,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handled,
-        missingSince);
+    Builder b = toBuilder();
+    b.handledEvents = handled;
+    b.exitCode = exitCode;
+    b.artifactUri = artifactUri;
+    b.resourceUse = use;
+    b.costEstimateUsd = costEstimateUsd;
+    if (startedAt != null) {
+      b.startedAt = startedAt;
+    }
+    return b.build();
   }
 
   /** The next attempt, after a preemption: new instance name, zones reset, optionally on-demand. */
   public Run nextAttempt(boolean onSpot) {
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt + 1,
-        onSpot,
-        null,
-        null,
-        List.of(),
-        createdAt,
-        updatedAt,
-        null,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        null);
+    Builder b = toBuilder();
+    b.attempt = attempt + 1;
+    b.spot = onSpot;
+    b.instance = null;
+    b.zone = null;
+    b.zonesTried = List.of();
+    b.startedAt = null;
+    b.missingSince = null;
+    return b.build();
   }
 
   /** The run with its VM noticed missing at {@code at} (null: present again). */
   public Run withMissingSince(Instant at) {
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        updatedAt,
-        startedAt,
-        finishedAt,
-        deadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        at);
+    Builder b = toBuilder();
+    b.missingSince = at;
+    return b.build();
   }
 
   /** The run with its deadline moved (a retry gets a fresh time budget). */
   public Run withDeadline(Instant newDeadline) {
-    return new Run(
-        id,
-        owner,
-        spec,
-        state,
-        attempt,
-        spot,
-        instance,
-        zone,
-        zonesTried,
-        createdAt,
-        updatedAt,
-        startedAt,
-        finishedAt,
-        newDeadline,
-        exitCode,
-        reason,
-        artifactUri,
-        resourceUse,
-        costEstimateUsd,
-        requestKey,
-        parentRunId,
-        history,
-        handledEvents,
-        missingSince);
+    Builder b = toBuilder();
+    b.deadline = newDeadline;
+    return b.build();
+  }
+
+  private Builder toBuilder() {
+    Builder b = new Builder();
+    b.id = id;
+    b.owner = owner;
+    b.spec = spec;
+    b.state = state;
+    b.attempt = attempt;
+    b.spot = spot;
+    b.instance = instance;
+    b.zone = zone;
+    b.zonesTried = zonesTried;
+    b.createdAt = createdAt;
+    b.updatedAt = updatedAt;
+    b.startedAt = startedAt;
+    b.finishedAt = finishedAt;
+    b.deadline = deadline;
+    b.exitCode = exitCode;
+    b.reason = reason;
+    b.artifactUri = artifactUri;
+    b.resourceUse = resourceUse;
+    b.costEstimateUsd = costEstimateUsd;
+    b.requestKey = requestKey;
+    b.parentRunId = parentRunId;
+    b.history = history;
+    b.handledEvents = handledEvents;
+    b.missingSince = missingSince;
+    return b;
+  }
+
+  /** A copy of a run with some fields changed; the single place the long constructor is called. */
+  private static final class Builder {
+    private String id;
+    private String owner;
+    private RunSpec spec;
+    private RunState state;
+    private int attempt;
+    private boolean spot;
+    private String instance;
+    private String zone;
+    private List<String> zonesTried;
+    private Instant createdAt;
+    private Instant updatedAt;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private Instant deadline;
+    private Integer exitCode;
+    private String reason;
+    private String artifactUri;
+    private ResourceUse resourceUse;
+    private double costEstimateUsd;
+    private String requestKey;
+    private String parentRunId;
+    private List<Transition> history;
+    private List<String> handledEvents;
+    private Instant missingSince;
+
+    Run build() {
+      return new Run(
+          id,
+          owner,
+          spec,
+          state,
+          attempt,
+          spot,
+          instance,
+          zone,
+          zonesTried,
+          createdAt,
+          updatedAt,
+          startedAt,
+          finishedAt,
+          deadline,
+          exitCode,
+          reason,
+          artifactUri,
+          resourceUse,
+          costEstimateUsd,
+          requestKey,
+          parentRunId,
+          history,
+          handledEvents,
+          missingSince);
+    }
   }
 }
