@@ -12,6 +12,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public class BenchHandlers {
   private final BenchCounter pulled = new BenchCounter();
   private final BenchCounter pushed = new BenchCounter();
+  private final BenchCounter direct = new BenchCounter();
 
   /** Deliveries to the pull channel. */
   public BenchCounter pulled() {
@@ -23,6 +24,11 @@ public class BenchHandlers {
     return pushed;
   }
 
+  /** Deliveries to the push channel driven directly by HTTP clients. */
+  public BenchCounter direct() {
+    return direct;
+  }
+
   @Incoming("bench-pull")
   CompletionStage<Void> pull(Message<byte[]> message) {
     pulled.hit();
@@ -32,6 +38,12 @@ public class BenchHandlers {
   @Incoming("bench-push")
   CompletionStage<Void> push(Message<byte[]> message) {
     pushed.hit();
+    return message.ack();
+  }
+
+  @Incoming("bench-direct")
+  CompletionStage<Void> direct(Message<byte[]> message) {
+    direct.hit();
     return message.ack();
   }
 }
