@@ -95,10 +95,12 @@ class ReconcileBenchTest {
     long setupStart = System.nanoTime();
     List<Run> created = submit(service, healthy + ended + vanished);
     List<Instance> leaked = new ArrayList<>();
+    long completeStart = System.nanoTime();
     for (Run run : created.subList(healthy, healthy + ended)) {
       leaked.add(instances.vms.get(run.instance()));
       service.complete(completion(plan, run));
     }
+    double completeMs = (System.nanoTime() - completeStart) / 1e6 / ended;
     for (Run run : created.subList(healthy + ended, created.size())) {
       instances.vms.remove(run.instance());
     }
@@ -119,9 +121,11 @@ class ReconcileBenchTest {
     clock.advance(Duration.ofMinutes(10));
     System.out.printf(
         Locale.ROOT,
-        "%nreconcile setup: %d runs submitted, %d completed, in %.1f s%n",
+        "%nreconcile setup: %d runs submitted, %d completed (RunService.complete %.2f ms each,"
+            + " one thread, local store), in %.1f s%n",
         created.size(),
         ended,
+        completeMs,
         (System.nanoTime() - setupStart) / 1e9);
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -187,29 +191,37 @@ class ReconcileBenchTest {
 
   /** Where a pass's time goes: each part of it alone, over the same data. */
   static void breakdown(RecordingInstances instances, RunRepository runs) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long start = System.nanoTime();
     List<Instance> listed =
         instances.listAll(dev.mlcp.platform.instances.InstanceFilter.hasLabel("mlcp-run")).toList();
     long list = System.nanoTime() - start;
+    long allocated = threads.getCurrentThreadAllocatedBytes();
     start = System.nanoTime();
     for (Instance vm : listed) {
       runs.find(vm.labels().get("mlcp-run"));
     }
     long finds = System.nanoTime() - start;
+    long findBytes = threads.getCurrentThreadAllocatedBytes() - allocated;
+    allocated = threads.getCurrentThreadAllocatedBytes();
     start = System.nanoTime();
     int active = runs.activeIds().toList().size();
     long activeIds = System.nanoTime() - start;
+    long activeBytes = threads.getCurrentThreadAllocatedBytes() - allocated;
     System.out.printf(
         Locale.ROOT,
-        "breakdown: list %d VMs %.0f ms | %d x RunRepository.find %.0f ms (%.3f ms each)"
-            + " | activeIds (%d) %.0f ms%n",
+        "breakdown: list %d VMs %.0f ms | %d x RunRepository.find %.0f ms (%.3f ms, %.1f KiB"
+            + " each) | activeIds (%d) %.0f ms, %.0f MiB%n",
         listed.size(),
         list / 1e6,
         listed.size(),
         finds / 1e6,
         finds / 1e6 / Math.max(1, listed.size()),
+        findBytes / 1024.0 / Math.max(1, listed.size()),
         active,
-        activeIds / 1e6);
+        activeIds / 1e6,
+        activeBytes / 1048576.0);
   }
 
   static List<Run> submit(RunService service, int n) throws Exception {
