@@ -69,7 +69,7 @@ class ReconcileBenchTest {
     java.util.logging.Logger.getLogger("dev.mlcp.training")
         .setLevel(java.util.logging.Level.WARNING);
     SettableClock clock = new SettableClock(Instant.now());
-    LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir, clock);
+    CountingObjectStore store = new CountingObjectStore(new LocalDirectoryObjectStore(dir, clock));
     ObjectMapper json =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -147,6 +147,7 @@ class ReconcileBenchTest {
     for (int pass = 0; pass <= PASSES; pass++) {
       leaked.forEach(instances::put);
       System.gc();
+      store.reset();
       long heapBefore = memory.getHeapMemoryUsage().getUsed();
       long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
       long start = System.nanoTime();
@@ -168,6 +169,7 @@ class ReconcileBenchTest {
           heapBefore / 1048576.0,
           heapAfter / 1048576.0,
           memory.getHeapMemoryUsage().getMax() / 1048576.0);
+      System.out.println("         store calls: " + store.counts());
       if (pass > 0) {
         measured.add(nanos / 1e6);
         assertThat(report.instancesSeen()).isEqualTo(VMS);

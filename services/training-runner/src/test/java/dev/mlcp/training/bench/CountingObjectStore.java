@@ -1,0 +1,98 @@
+package dev.mlcp.training.bench;
+
+import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ObjectMetadata;
+import dev.mlcp.platform.objects.ObjectRead;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.WriteCondition;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counts the calls a benchmark makes to the real store it wraps: on GCS each is at least one
+ * network round trip, so the count says what a pass would cost there, which a local directory
+ * cannot show.
+ */
+final class CountingObjectStore implements ObjectStore {
+  private final ObjectStore store;
+  final AtomicLong reads = new AtomicLong();
+  final AtomicLong writes = new AtomicLong();
+  final AtomicLong stats = new AtomicLong();
+  final AtomicLong listPages = new AtomicLong();
+  final AtomicLong deletes = new AtomicLong();
+
+  CountingObjectStore(ObjectStore store) {
+    this.store = store;
+  }
+
+  void reset() {
+    reads.set(0);
+    writes.set(0);
+    stats.set(0);
+    listPages.set(0);
+    deletes.set(0);
+  }
+
+  String counts() {
+    return "reads="
+        + reads
+        + " writes="
+        + writes
+        + " stats="
+        + stats
+        + " listPages="
+        + listPages
+        + " deletes="
+        + deletes;
+  }
+
+  @Override
+  public ObjectMetadata write(
+      ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
+    writes.incrementAndGet();
+    return store.write(uri, content, contentType, condition);
+  }
+
+  @Override
+  public ObjectRead read(ObjectUri uri) {
+    reads.incrementAndGet();
+    return store.read(uri);
+  }
+
+  @Override
+  public Optional<ObjectMetadata> stat(ObjectUri uri) {
+    stats.incrementAndGet();
+    return store.stat(uri);
+  }
+
+  @Override
+  public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
+    listPages.incrementAndGet();
+    return store.list(prefix, pageSize, pageToken);
+  }
+
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
+    return store.copy(source, target);
+  }
+
+  @Override
+  public boolean delete(ObjectUri uri) {
+    deletes.incrementAndGet();
+    return store.delete(uri);
+  }
+
+  @Override
+  public URI downloadUrl(ObjectUri uri, Duration validFor) {
+    return store.downloadUrl(uri, validFor);
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
