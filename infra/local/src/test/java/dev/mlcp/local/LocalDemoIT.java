@@ -1,0 +1,328 @@
+package dev.mlcp.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.core.ApiFuture;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.TopicName;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The local demo end to end, headless, through the launcher ({@code infra/local/mlcp}) against the
+ * packaged services: a run that succeeds with artifacts, one that fails on bad input, no local VM
+ * left, and a training request published to the emulator (with {@code gcloud} when installed, else
+ * the plain Pub/Sub client) that becomes a run. Every process the launcher started is stopped in
+ * {@link #down()}, also when a test fails.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalDemoIT {
+
+  private static final String IMAGE = "europe-docker.pkg.dev/mlcp-demo/examples/sample-trainer";
+
+  @TempDir static Path home;
+  static Path repo;
+  static int base;
+  static String demoOutput;
+
+  @BeforeAll
+  static void locate() throws IOException {
+    repo = Path.of(System.getProperty("mlcp.repo", "../..")).toAbsolutePath().normalize();
+    assertThat(repo.resolve("services/training-runner/target/quarkus-app/quarkus-run.jar"))
+        .as("services are packaged by the reactor before this module")
+        .exists();
+    base = freePortRun(5);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    run(List.of("down"), Duration.ofSeconds(60));
+    // Belt and braces: whatever survived `down` (sessions of the recorded pids, agent pids).
+    try (Stream<Path> pids = Files.list(home.resolve("run"))) {
+      for (Path p : pids.filter(f -> f.toString().endsWith(".pid")).toList()) {
+        long pid = Long.parseLong(Files.readString(p).trim());
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        new ProcessBuilder("pkill", "-KILL", "-s", Long.toString(pid)).start().waitFor();
+      }
+    } catch (IOException ignored) {
+      // no run directory: nothing was started
+    }
+  }
+
+  @Test
+  @Order(1)
+  void demo_succeeds_fails_the_bad_run_and_leaves_no_vm() throws Exception {
+    Result demo = run(List.of("demo"), Duration.ofMinutes(8));
+    demoOutput = demo.output();
+    System.out.println(demoOutput);
+    assertThat(demo.exitCode()).as(demo.output()).isZero();
+    Matcher m =
+        Pattern.compile(
+                "DEMO_RESULT ok=1 succeeded=(\\S+) failed=(\\S+) artifacts=(\\S+) wall_ms=(\\d+)")
+            .matcher(demo.output());
+    assertThat(m.find()).as(demo.output()).isTrue();
+
+    String token = run(List.of("token"), Duration.ofSeconds(30)).output().trim();
+    Map<String, Object> ok = getRun(token, m.group(1));
+    Map<String, Object> bad = getRun(token, m.group(2));
+    assertThat(ok).containsEntry("state", "SUCCEEDED").containsEntry("exitCode", 0);
+    assertThat(bad).containsEntry("state", "FAILED").containsEntry("exitCode", 2);
+    assertThat((String) bad.get("reason")).contains("status 2");
+
+    Path artifacts = Path.of(m.group(3));
+    assertThat(artifacts).startsWith(home.resolve("state/objects"));
+    assertThat(artifacts.resolve("model.json")).isNotEmptyFile();
+    assertThat(artifacts.resolve("metrics.json")).content().contains("accuracy");
+    assertThat(localVms()).isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void training_request_published_to_the_emulator_starts_a_run() throws Exception {
+    String token = run(List.of("token"), Duration.ofSeconds(30)).output().trim();
+    String name = "published-" + Long.toString(System.nanoTime(), 36);
+    String data =
+        "{\"requestKey\":\""
+            + name
+            + "\",\"owner\":\"demo@mlcp.local\",\"spec\":{\"name\":\""
+            + name
+            + "\",\"image\":\""
+            + IMAGE
+            + "\",\"args\":[\"--epochs\",\"20\"]}}";
+    Map<String, String> attributes = new HashMap<>();
+    attributes.put("ce-specversion", "1.0");
+    attributes.put("ce-type", "dev.mlcp.training.requested.v1");
+    attributes.put("ce-source", "//cloudscheduler/mlcp-local/it");
+    attributes.put("ce-id", name);
+    attributes.put("ce-time", Instant.now().toString());
+    attributes.put("ce-subject", name);
+    attributes.put("content-type", "application/json");
+    if (gcloud() != null) {
+      publishWithGcloud(data, attributes);
+    } else {
+      publishWithClient(data, attributes);
+    }
+
+    Map<String, Object> found = null;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      found = findRun(token, name);
+      if (found != null && List.of("SUCCEEDED", "FAILED").contains(found.get("state"))) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertThat(found).as("run %s from the published request", name).isNotNull();
+    assertThat(found).containsEntry("state", "SUCCEEDED").containsEntry("owner", "demo@mlcp.local");
+    long vmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!localVms().isEmpty() && System.nanoTime() < vmDeadline) {
+      Thread.sleep(200);
+    }
+    assertThat(localVms()).isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void status_reports_every_process_healthy_and_a_killed_one_as_crashed() throws Exception {
+    Result healthy = run(List.of("status"), Duration.ofSeconds(60));
+    assertThat(healthy.exitCode()).as(healthy.output()).isZero();
+    for (String p :
+        List.of(
+            "pubsub-emulator",
+            "experiment-vm",
+            "training-runner",
+            "artifact-writer",
+            "serving-deployer")) {
+      assertThat(healthy.output()).containsPattern(p + "\\s+\\d+\\s+\\d+\\s+healthy");
+    }
+    long pid = Long.parseLong(Files.readString(home.resolve("run/serving-deployer.pid")).trim());
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    Result crashed = run(List.of("status"), Duration.ofSeconds(60));
+    assertThat(crashed.exitCode()).isNotZero();
+    assertThat(crashed.output()).containsPattern("serving-deployer\\s+\\d+\\s+\\d+\\s+CRASHED");
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  record Result(int exitCode, String output) {}
+
+  static Result run(List<String> args, Duration timeout) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("bash", repo.resolve("infra/local/mlcp").toString()));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("MLCP_HOME", home.toString());
+    pb.environment().put("MLCP_PORT_BASE", Integer.toString(base));
+    pb.environment().put("MLCP_DEMO_TIMEOUT", "240");
+    Path out = Files.createTempFile(home, "cmd", ".out");
+    pb.redirectOutput(out.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor();
+      return new Result(-1, Files.readString(out) + "\n(timed out)");
+    }
+    return new Result(p.exitValue(), Files.readString(out));
+  }
+
+  static List<Path> localVms() throws IOException {
+    Path dir = home.resolve("state/instances");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> Files.exists(p.resolve("instance.json"))).toList();
+    }
+  }
+
+  static String gcloud() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, "gcloud"))) {
+        return Path.of(dir, "gcloud").toString();
+      }
+    }
+    return null;
+  }
+
+  static void publishWithGcloud(String data, Map<String, String> attributes) throws Exception {
+    StringBuilder attrs = new StringBuilder();
+    attributes.forEach(
+        (k, v) -> attrs.append(attrs.length() == 0 ? "" : ",").append(k).append('=').append(v));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                gcloud(),
+                "pubsub",
+                "topics",
+                "publish",
+                "training-requests",
+                "--message=" + data,
+                "--attribute=" + attrs)
+            .redirectErrorStream(true);
+    pb.environment()
+        .put("CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB", "http://127.0.0.1:" + base + "/");
+    pb.environment().put("CLOUDSDK_AUTH_DISABLE_CREDENTIALS", "true");
+    pb.environment().put("CLOUDSDK_CORE_PROJECT", "mlcp-local");
+    pb.environment().put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+
+  static void publishWithClient(String data, Map<String, String> attributes) throws Exception {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget("127.0.0.1:" + base).usePlaintext().build();
+    Publisher publisher =
+        Publisher.newBuilder(TopicName.of("mlcp-local", "training-requests"))
+            .setChannelProvider(
+                FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+            .setCredentialsProvider(NoCredentialsProvider.create())
+            .build();
+    try {
+      ApiFuture<String> id =
+          publisher.publish(
+              PubsubMessage.newBuilder()
+                  .setData(ByteString.copyFromUtf8(data))
+                  .putAllAttributes(attributes)
+                  .build());
+      id.get(30, TimeUnit.SECONDS);
+    } finally {
+      publisher.shutdown();
+      publisher.awaitTermination(10, TimeUnit.SECONDS);
+      channel.shutdownNow();
+    }
+  }
+
+  static Map<String, Object> getRun(String token, String id) throws Exception {
+    return object(get(token, "/v1/runs/" + id));
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> findRun(String token, String name) throws Exception {
+    Map<String, Object> page = object(get(token, "/v1/runs"));
+    for (Object r : (List<Object>) page.get("runs")) {
+      Map<String, Object> run = (Map<String, Object>) r;
+      if (name.equals(run.get("name"))) {
+        return run;
+      }
+    }
+    return null;
+  }
+
+  static String get(String token, String path) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (base + 2) + path))
+                    .header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.body();
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> object(String json) throws IOException {
+    return new ObjectMapper().readValue(json, Map.class);
+  }
+
+  /** A base port with {@code n} free consecutive ports. */
+  static int freePortRun(int n) throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int candidate;
+      try (ServerSocket s = new ServerSocket(0)) {
+        candidate = s.getLocalPort();
+      }
+      if (candidate + n > 65535) {
+        continue;
+      }
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        try (ServerSocket s = new ServerSocket(candidate + i)) {
+          free = s.getLocalPort() == candidate + i;
+        } catch (IOException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return candidate;
+      }
+    }
+    throw new IOException("no " + n + " consecutive free ports");
+  }
+}
