@@ -9,12 +9,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jboss.logging.Logger;
 
 /**
@@ -64,28 +68,33 @@ public class Reconciler {
    */
   public record Report(int instancesSeen, int activeRuns, List<String> actions) {}
 
+  /** Run documents read at once: on GCS each read is a round trip, so a pass reads in parallel. */
+  static final int PARALLEL_READS = 32;
+
   /** One pass. */
   public Report reconcile() {
     Instant now = clock.instant();
     List<String> actions = new ArrayList<>();
-    Map<String, Optional<Run>> cache = new HashMap<>();
-    Set<String> runsWithVm = new HashSet<>();
-    int seen = 0;
+    List<Instance> vms;
     try (var listed = instances.listAll(InstanceFilter.hasLabel(InstancePlan.RUN_LABEL))) {
-      for (Instance vm : (Iterable<Instance>) listed::iterator) {
-        seen++;
-        String runId = vm.labels().get(InstancePlan.RUN_LABEL);
-        Optional<Run> run = cache.computeIfAbsent(runId, runs::find);
-        judge(vm, run, now, actions);
-        if (run.isPresent() && vm.name().equals(run.get().instance())) {
-          runsWithVm.add(runId);
-        }
+      vms = listed.toList();
+    }
+    List<String> activeIds = runs.activeIds().toList();
+    Set<String> ids = new HashSet<>(activeIds);
+    vms.forEach(vm -> ids.add(vm.labels().get(InstancePlan.RUN_LABEL)));
+    Map<String, Optional<Run>> found = readAll(ids);
+
+    Set<String> runsWithVm = new HashSet<>();
+    for (Instance vm : vms) {
+      String runId = vm.labels().get(InstancePlan.RUN_LABEL);
+      Optional<Run> run = found.get(runId);
+      judge(vm, run, now, actions);
+      if (run.isPresent() && vm.name().equals(run.get().instance())) {
+        runsWithVm.add(runId);
       }
     }
-    int active = 0;
-    for (String id : runs.activeIds().toList()) {
-      active++;
-      Optional<Run> run = cache.computeIfAbsent(id, runs::find);
+    for (String id : activeIds) {
+      Optional<Run> run = found.get(id);
       if (run.isEmpty()) {
         continue;
       }
@@ -100,9 +109,41 @@ public class Reconciler {
       }
     }
     if (!actions.isEmpty()) {
-      LOG.infof("reconcile: %d VMs, %d active runs: %s", seen, active, actions);
+      LOG.infof(
+          "reconcile: %d VMs, %d active runs, %d actions, first: %s",
+          vms.size(),
+          activeIds.size(),
+          actions.size(),
+          actions.subList(0, Math.min(20, actions.size())));
     }
-    return new Report(seen, active, actions);
+    return new Report(vms.size(), activeIds.size(), actions);
+  }
+
+  private Map<String, Optional<Run>> readAll(Set<String> ids) {
+    Map<String, Optional<Run>> found = new ConcurrentHashMap<>();
+    if (ids.isEmpty()) {
+      return found;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_READS, ids.size()));
+    try {
+      List<Future<?>> reads = new ArrayList<>();
+      for (String id : ids) {
+        reads.add(pool.submit(() -> found.put(id, runs.find(id))));
+      }
+      for (Future<?> read : reads) {
+        read.get();
+      }
+      return found;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("reconcile interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private void judge(Instance vm, Optional<Run> found, Instant now, List<String> actions) {

@@ -3,6 +3,7 @@ package dev.mlcp.training.runs;
 import dev.mlcp.events.MlcpEvent;
 import dev.mlcp.events.RunEvent;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,12 @@ public class RunEvents {
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
+    } catch (CancellationException e) {
+      // The ordered publisher cancels messages queued behind a failed one with the same key.
+      LOG.errorf(
+          "run %s: publishing %s was cancelled after an earlier publish of the run failed",
+          event.runId(), event.getClass().getSimpleName());
       return false;
     } catch (ExecutionException | TimeoutException e) {
       LOG.errorf(
