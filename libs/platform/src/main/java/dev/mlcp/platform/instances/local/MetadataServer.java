@@ -43,8 +43,9 @@ final class MetadataServer implements AutoCloseable {
     this.server = bind(preferredPort);
     server.createContext("/", this::handle);
     server.setExecutor(
+        // Several agents poll metadata and upload at once; a pool of 2 could be held by uploads.
         Executors.newFixedThreadPool(
-            2,
+            8,
             r -> {
               Thread t = new Thread(r, "mlcp-local-metadata");
               t.setDaemon(true);
