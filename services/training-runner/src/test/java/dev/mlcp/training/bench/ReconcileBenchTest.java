@@ -15,22 +15,20 @@ import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import dev.mlcp.training.LocalVmResource;
-import dev.mlcp.training.TrainingConfig;
 import dev.mlcp.training.runs.InstancePlan;
+import dev.mlcp.training.runs.MutableClock;
 import dev.mlcp.training.runs.Reconciler;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunEvents;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
+import dev.mlcp.training.runs.TestTrainingConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,13 +66,13 @@ class ReconcileBenchTest {
     // A line per transition of thousands of runs would measure the console, not the service.
     java.util.logging.Logger.getLogger("dev.mlcp.training")
         .setLevel(java.util.logging.Level.WARNING);
-    SettableClock clock = new SettableClock(Instant.now());
+    MutableClock clock = new MutableClock(Instant.now());
     CountingObjectStore store = new CountingObjectStore(new LocalDirectoryObjectStore(dir, clock));
     ObjectMapper json =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-    BenchTrainingConfig config = new BenchTrainingConfig();
+    TestTrainingConfig config = new TestTrainingConfig();
     RecordingInstances instances = new RecordingInstances();
     RunRepository runs = new RunRepository(store, ObjectUri.parse(config.stateUri()), json);
     InstancePlan plan = new InstancePlan(config, json, "#!/bin/bash\necho agent\n");
@@ -265,121 +263,5 @@ class ReconcileBenchTest {
             now.minusSeconds(60),
             now,
             null));
-  }
-
-  /** A clock the benchmark moves past the reconciler's settle time. */
-  static final class SettableClock extends Clock {
-    private volatile Instant now;
-
-    SettableClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  /** The defaults of application.properties, without Quarkus. */
-  static final class BenchTrainingConfig implements TrainingConfig {
-    @Override
-    public String stateUri() {
-      return "gs://state-bucket/training-runner";
-    }
-
-    @Override
-    public String stagingUri() {
-      return "gs://staging-bucket/staging";
-    }
-
-    @Override
-    public List<String> defaultZones() {
-      return List.of("europe-west4-a", "europe-west4-b");
-    }
-
-    @Override
-    public String defaultMachineType() {
-      return "n1-standard-4";
-    }
-
-    @Override
-    public Duration defaultMaxRunDuration() {
-      return Duration.ofHours(24);
-    }
-
-    @Override
-    public Duration deleteGrace() {
-      return Duration.ofMinutes(15);
-    }
-
-    @Override
-    public String bootImage() {
-      return "projects/deeplearning-platform-release/global/images/family/common-cpu";
-    }
-
-    @Override
-    public String gpuBootImage() {
-      return "projects/deeplearning-platform-release/global/images/family/common-cu124";
-    }
-
-    @Override
-    public long bootDiskGb() {
-      return 100;
-    }
-
-    @Override
-    public java.util.Optional<String> vmServiceAccount() {
-      return java.util.Optional.of("training-vm@proj.iam.gserviceaccount.com");
-    }
-
-    @Override
-    public String completionTopic() {
-      return "projects/proj/topics/training-completed";
-    }
-
-    @Override
-    public int maxAttempts() {
-      return 3;
-    }
-
-    @Override
-    public String defaultOnPreemption() {
-      return "retry";
-    }
-
-    @Override
-    public Duration reconcileSettle() {
-      return Duration.ofMinutes(2);
-    }
-
-    @Override
-    public Duration missingGrace() {
-      return Duration.ofMinutes(5);
-    }
-
-    @Override
-    public String eventSource() {
-      return "//mlcp/training-runner";
-    }
-
-    @Override
-    public int maxPageSize() {
-      return 200;
-    }
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** TrainingConfig with the defaults of application.properties, for tests without Quarkus. */
-class TestTrainingConfig implements TrainingConfig {
+public class TestTrainingConfig implements TrainingConfig {
   @Override
   public String stateUri() {
     return "gs://state-bucket/training-runner";
