@@ -1,13 +1,28 @@
 package dev.mlcp.platform.gcp;
 
+import com.google.api.core.ApiFunction;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.rpc.ClientSettings;
+import com.google.api.gax.rpc.UnaryCallSettings;
+import com.google.cloud.compute.v1.BackendServicesClient;
+import com.google.cloud.compute.v1.BackendServicesSettings;
 import com.google.cloud.compute.v1.GlobalOperationsClient;
 import com.google.cloud.compute.v1.GlobalOperationsSettings;
+import com.google.cloud.compute.v1.HealthChecksClient;
+import com.google.cloud.compute.v1.HealthChecksSettings;
+import com.google.cloud.compute.v1.InstanceTemplatesClient;
+import com.google.cloud.compute.v1.InstanceTemplatesSettings;
 import com.google.cloud.compute.v1.InstancesClient;
 import com.google.cloud.compute.v1.InstancesSettings;
+import com.google.cloud.compute.v1.RegionAutoscalersClient;
+import com.google.cloud.compute.v1.RegionAutoscalersSettings;
+import com.google.cloud.compute.v1.RegionInstanceGroupManagersClient;
+import com.google.cloud.compute.v1.RegionInstanceGroupManagersSettings;
 import com.google.cloud.compute.v1.RegionOperationsClient;
 import com.google.cloud.compute.v1.RegionOperationsSettings;
+import com.google.cloud.compute.v1.UrlMapsClient;
+import com.google.cloud.compute.v1.UrlMapsSettings;
 import com.google.cloud.compute.v1.ZoneOperationsClient;
 import com.google.cloud.compute.v1.ZoneOperationsSettings;
 import java.io.IOException;
@@ -40,84 +55,100 @@ public final class GcpClients {
 
   /** A Compute instances client. */
   public static InstancesClient instances(String endpoint, CredentialsProvider credentials) {
-    try {
-      InstancesSettings.Builder b =
-          InstancesSettings.newBuilder().setCredentialsProvider(credentials);
-      if (endpoint != null) {
-        b.setEndpoint(endpoint);
-      }
-      b.applyToAllUnaryMethods(
-          m -> {
-            m.setRetryableCodes(Set.of());
-            return null;
-          });
-      return InstancesClient.create(b.build());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Compute instances client", e);
-    }
+    var b = configure(InstancesSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("Compute instances", () -> InstancesClient.create(b.build()));
   }
 
   /** A Compute zone operations client. */
   public static ZoneOperationsClient zoneOperations(
       String endpoint, CredentialsProvider credentials) {
-    try {
-      ZoneOperationsSettings.Builder b =
-          ZoneOperationsSettings.newBuilder().setCredentialsProvider(credentials);
-      if (endpoint != null) {
-        b.setEndpoint(endpoint);
-      }
-      b.applyToAllUnaryMethods(
-          m -> {
-            m.setRetryableCodes(Set.of());
-            return null;
-          });
-      return ZoneOperationsClient.create(b.build());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Compute zone operations client", e);
-    }
+    var b = configure(ZoneOperationsSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("Compute zone operations", () -> ZoneOperationsClient.create(b.build()));
   }
 
   /** A Compute region operations client. */
   public static RegionOperationsClient regionOperations(
       String endpoint, CredentialsProvider credentials) {
-    try {
-      RegionOperationsSettings.Builder b =
-          RegionOperationsSettings.newBuilder().setCredentialsProvider(credentials);
-      if (endpoint != null) {
-        b.setEndpoint(endpoint);
-      }
-      b.applyToAllUnaryMethods(
-          m -> {
-            m.setRetryableCodes(Set.of());
-            return null;
-          });
-      return RegionOperationsClient.create(b.build());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Compute region operations client", e);
-    }
+    var b = configure(RegionOperationsSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("Compute region operations", () -> RegionOperationsClient.create(b.build()));
   }
 
   /** A Compute global operations client. */
   public static GlobalOperationsClient globalOperations(
       String endpoint, CredentialsProvider credentials) {
-    try {
-      GlobalOperationsSettings.Builder b =
-          GlobalOperationsSettings.newBuilder().setCredentialsProvider(credentials);
-      if (endpoint != null) {
-        b.setEndpoint(endpoint);
-      }
-      b.applyToAllUnaryMethods(
-          m -> {
-            m.setRetryableCodes(Set.of());
-            return null;
-          });
-      return GlobalOperationsClient.create(b.build());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Compute global operations client", e);
-    }
+    var b = configure(GlobalOperationsSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("Compute global operations", () -> GlobalOperationsClient.create(b.build()));
   }
 
-  /** Any Compute client: endpoint override, credentials, client retries off. */
+  /** Compute instance templates. */
+  public static InstanceTemplatesClient instanceTemplates(
+      String endpoint, CredentialsProvider credentials) {
+    var b = configure(InstanceTemplatesSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("instance templates", () -> InstanceTemplatesClient.create(b.build()));
+  }
+
+  /** Compute regional managed instance groups. */
+  public static RegionInstanceGroupManagersClient regionGroupManagers(
+      String endpoint, CredentialsProvider credentials) {
+    var b = configure(RegionInstanceGroupManagersSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build(
+        "instance group managers", () -> RegionInstanceGroupManagersClient.create(b.build()));
+  }
+
+  /** Compute regional autoscalers. */
+  public static RegionAutoscalersClient regionAutoscalers(
+      String endpoint, CredentialsProvider credentials) {
+    var b = configure(RegionAutoscalersSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("autoscalers", () -> RegionAutoscalersClient.create(b.build()));
+  }
+
+  /** Compute health checks. */
+  public static HealthChecksClient healthChecks(String endpoint, CredentialsProvider credentials) {
+    var b = configure(HealthChecksSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("health checks", () -> HealthChecksClient.create(b.build()));
+  }
+
+  /** Compute backend services. */
+  public static BackendServicesClient backendServices(
+      String endpoint, CredentialsProvider credentials) {
+    var b = configure(BackendServicesSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("backend services", () -> BackendServicesClient.create(b.build()));
+  }
+
+  /** Compute URL maps. */
+  public static UrlMapsClient urlMaps(String endpoint, CredentialsProvider credentials) {
+    var b = configure(UrlMapsSettings.newBuilder(), endpoint, credentials);
+    b.applyToAllUnaryMethods(NO_RETRIES);
+    return build("URL maps", () -> UrlMapsClient.create(b.build()));
+  }
+
+  /** Switches a client's own retries off: {@link Retrier} decides what is safe to repeat. */
+  private static final ApiFunction<UnaryCallSettings.Builder<?, ?>, Void> NO_RETRIES =
+      m -> {
+        m.setRetryableCodes(Set.of());
+        return null;
+      };
+
+  /** Credentials and the optional endpoint override, the same for every client. */
+  private static <S extends ClientSettings<S>, B extends ClientSettings.Builder<S, B>> B configure(
+      B builder, String endpoint, CredentialsProvider credentials) {
+    builder.setCredentialsProvider(credentials);
+    if (endpoint != null) {
+      builder.setEndpoint(endpoint);
+    }
+    return builder;
+  }
+
+  /** Creating a client that fails is a configuration error, reported with what it was for. */
   @FunctionalInterface
   interface ClientFactory<C> {
     C create() throws IOException;
@@ -129,115 +160,5 @@ public final class GcpClients {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the " + what + " client", e);
     }
-  }
-
-  /** Compute instance templates. */
-  public static com.google.cloud.compute.v1.InstanceTemplatesClient instanceTemplates(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.InstanceTemplatesSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build(
-        "instance templates",
-        () -> com.google.cloud.compute.v1.InstanceTemplatesClient.create(b.build()));
-  }
-
-  /** Compute regional managed instance groups. */
-  public static com.google.cloud.compute.v1.RegionInstanceGroupManagersClient regionGroupManagers(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.RegionInstanceGroupManagersSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build(
-        "instance group managers",
-        () -> com.google.cloud.compute.v1.RegionInstanceGroupManagersClient.create(b.build()));
-  }
-
-  /** Compute regional autoscalers. */
-  public static com.google.cloud.compute.v1.RegionAutoscalersClient regionAutoscalers(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.RegionAutoscalersSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build(
-        "autoscalers", () -> com.google.cloud.compute.v1.RegionAutoscalersClient.create(b.build()));
-  }
-
-  /** Compute health checks. */
-  public static com.google.cloud.compute.v1.HealthChecksClient healthChecks(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.HealthChecksSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build(
-        "health checks", () -> com.google.cloud.compute.v1.HealthChecksClient.create(b.build()));
-  }
-
-  /** Compute backend services. */
-  public static com.google.cloud.compute.v1.BackendServicesClient backendServices(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.BackendServicesSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build(
-        "backend services",
-        () -> com.google.cloud.compute.v1.BackendServicesClient.create(b.build()));
-  }
-
-  /** Compute URL maps. */
-  public static com.google.cloud.compute.v1.UrlMapsClient urlMaps(
-      String endpoint, CredentialsProvider credentials) {
-    var b =
-        com.google.cloud.compute.v1.UrlMapsSettings.newBuilder()
-            .setCredentialsProvider(credentials);
-    if (endpoint != null) {
-      b.setEndpoint(endpoint);
-    }
-    b.applyToAllUnaryMethods(
-        m -> {
-          m.setRetryableCodes(Set.of());
-          return null;
-        });
-    return build("URL maps", () -> com.google.cloud.compute.v1.UrlMapsClient.create(b.build()));
   }
 }
