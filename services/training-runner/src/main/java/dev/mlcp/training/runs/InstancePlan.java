@@ -49,12 +49,9 @@ public final class InstancePlan {
         : config.defaultMaxRunDuration();
   }
 
-  /** Zones to try for {@code run}'s current attempt, minus those that reported a stockout. */
+  /** Zones to try for {@code run}, in order; the adapter moves on while a zone is stocked out. */
   public List<String> zones(Run run) {
-    List<String> preferred =
-        run.spec().zones().isEmpty() ? config.defaultZones() : run.spec().zones();
-    List<String> left = preferred.stream().filter(z -> !run.zonesTried().contains(z)).toList();
-    return left;
+    return run.spec().zones().isEmpty() ? config.defaultZones() : run.spec().zones();
   }
 
   /** The machine type of a run. */

@@ -18,7 +18,6 @@ import java.util.List;
  * @param spot whether the current attempt runs on Spot
  * @param instance the current attempt's instance name, null before provisioning
  * @param zone the current attempt's zone
- * @param zonesTried zones that reported a stockout for the current attempt
  * @param createdAt when the run was accepted
  * @param updatedAt last change
  * @param startedAt when the VM of the current attempt started
@@ -44,7 +43,6 @@ public record Run(
     boolean spot,
     String instance,
     String zone,
-    List<String> zonesTried,
     Instant createdAt,
     Instant updatedAt,
     Instant startedAt,
@@ -65,7 +63,6 @@ public record Run(
   static final int HANDLED_EVENTS_KEPT = 50;
 
   public Run {
-    zonesTried = zonesTried == null ? List.of() : List.copyOf(zonesTried);
     history = history == null ? List.of() : List.copyOf(history);
     handledEvents = handledEvents == null ? List.of() : List.copyOf(handledEvents);
   }
@@ -98,7 +95,6 @@ public record Run(
         spec.spot(),
         null,
         null,
-        List.of(),
         now,
         now,
         null,
@@ -199,7 +195,6 @@ public record Run(
     b.spot = onSpot;
     b.instance = null;
     b.zone = null;
-    b.zonesTried = List.of();
     b.startedAt = null;
     b.missingSince = null;
     return b.build();
@@ -229,7 +224,6 @@ public record Run(
     b.spot = spot;
     b.instance = instance;
     b.zone = zone;
-    b.zonesTried = zonesTried;
     b.createdAt = createdAt;
     b.updatedAt = updatedAt;
     b.startedAt = startedAt;
@@ -258,7 +252,6 @@ public record Run(
     private boolean spot;
     private String instance;
     private String zone;
-    private List<String> zonesTried;
     private Instant createdAt;
     private Instant updatedAt;
     private Instant startedAt;
@@ -285,7 +278,6 @@ public record Run(
           spot,
           instance,
           zone,
-          zonesTried,
           createdAt,
           updatedAt,
           startedAt,

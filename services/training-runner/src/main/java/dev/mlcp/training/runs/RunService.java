@@ -125,9 +125,6 @@ public class RunService {
 
   private Run createInstance(Run run) {
     List<String> zones = plan.zones(run);
-    if (zones.isEmpty()) {
-      return fail(run.id(), null, "every zone was out of capacity: " + run.zonesTried());
-    }
     try {
       Instance created = instances.create(plan.instanceFor(run, zones));
       Run placed =
