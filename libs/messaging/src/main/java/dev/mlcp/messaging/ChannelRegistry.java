@@ -45,12 +45,12 @@ public class ChannelRegistry {
     return Map.copyOf(topics);
   }
 
-  /** Pull channels whose streaming pull is not running (waiting for Pub/Sub or restarting). */
+  /** Pull channels not pulling (waiting for Pub/Sub or restarting). */
   public List<String> idlePullChannels() {
     return pullChannels.stream().filter(c -> !c.running()).map(PullChannel::channel).toList();
   }
 
-  /** Whether each pull channel's streaming pull runs, by channel name. */
+  /** Whether each pull channel pulls, by channel name. */
   Map<String, Boolean> pullChannelStates() {
     Map<String, Boolean> states = new TreeMap<>();
     pullChannels.forEach(c -> states.put(c.channel(), c.running()));

@@ -5,11 +5,16 @@ import static io.smallrye.reactive.messaging.annotations.ConnectorAttribute.Dire
 import static io.smallrye.reactive.messaging.annotations.ConnectorAttribute.Direction.OUTGOING;
 
 import com.google.api.gax.batching.BatchingSettings;
-import com.google.api.gax.batching.FlowControlSettings;
-import com.google.api.gax.core.InstantiatingExecutorProvider;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.cloud.pubsub.v1.Publisher;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.ReceivedMessage;
+import dev.mlcp.events.CloudEventCodec;
+import dev.mlcp.events.EventType;
 import dev.mlcp.events.Subscriptions;
+import dev.mlcp.events.Topics;
+import dev.mlcp.events.UnknownEventTypeException;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
 import io.smallrye.reactive.messaging.connector.InboundConnector;
 import io.smallrye.reactive.messaging.connector.OutboundConnector;
@@ -19,11 +24,14 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Flow;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 
 /**
@@ -54,7 +62,7 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
     name = "mode",
     type = "string",
     direction = INCOMING,
-    description = "pull (streaming pull) or push (POST /pubsub/push/<channel>)",
+    description = "pull (unary long-poll pull) or push (POST /pubsub/push/<channel>)",
     defaultValue = "pull")
 @ConnectorAttribute(
     name = "ordering",
@@ -78,20 +86,35 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
     name = "parallel-pull-count",
     type = "int",
     direction = INCOMING,
-    description = "Streaming pull connections",
-    defaultValue = "1")
-@ConnectorAttribute(
-    name = "executor-threads",
-    type = "int",
-    direction = INCOMING,
-    description = "Threads delivering pulled messages, per pull connection",
-    defaultValue = "4")
+    description = "Long-poll pull calls in flight at once",
+    defaultValue = "2")
 @ConnectorAttribute(
     name = "ack-deadline-seconds",
     type = "int",
     direction = INCOMING,
-    description = "Ack deadline of a provisioned subscription",
+    description = "Ack deadline of a provisioned subscription, and of each lease extension",
     defaultValue = "30")
+@ConnectorAttribute(
+    name = "max-lease-seconds",
+    type = "int",
+    direction = INCOMING,
+    description = "Longest a pulled message is kept leased while its handler runs",
+    defaultValue = "600")
+@ConnectorAttribute(
+    name = "payload",
+    type = "string",
+    direction = INCOMING,
+    description =
+        "event: decode CloudEvents into mlcp event records (handlers take the record, e.g."
+            + " TrainingCompleted, plus IncomingEvent metadata); bytes: raw Pub/Sub data",
+    defaultValue = "event")
+@ConnectorAttribute(
+    name = "event-types",
+    type = "string",
+    direction = INCOMING,
+    description =
+        "Comma-separated ce-types handed to the handler (payload=event); others are acked and"
+            + " skipped. Empty: every type")
 @ConnectorAttribute(
     name = "batch-max-messages",
     type = "long",
@@ -130,17 +153,20 @@ public class PubSubConnector implements InboundConnector, OutboundConnector, Hea
   private final Provisioner provisioner;
   private final ChannelRegistry channels;
   private final PubSubConfig config;
+  private final CloudEventCodec codec;
 
   @Inject
   public PubSubConnector(
       PubSubClients clients,
       Provisioner provisioner,
       ChannelRegistry channels,
-      PubSubConfig config) {
+      PubSubConfig config,
+      CloudEventCodec codec) {
     this.clients = clients;
     this.provisioner = provisioner;
     this.channels = channels;
     this.config = config;
+    this.codec = codec;
   }
 
   @Override
@@ -184,30 +210,82 @@ public class PubSubConnector implements InboundConnector, OutboundConnector, Hea
             topic,
             settings.bool("ordering", false),
             settings.integer("ack-deadline-seconds", 30));
-    FlowControlSettings flowControl =
-        FlowControlSettings.newBuilder()
-            .setMaxOutstandingElementCount(settings.longValue("max-outstanding-messages", 1000))
-            .setMaxOutstandingRequestBytes(
-                settings.longValue("max-outstanding-bytes", 100L * 1024 * 1024))
-            .build();
-    int parallelPulls = settings.integer("parallel-pull-count", 1);
-    int threads = settings.integer("executor-threads", 4);
+    int maxOutstanding =
+        (int) Math.min(Integer.MAX_VALUE, settings.longValue("max-outstanding-messages", 1000));
+    PullChannel.Settings pull =
+        new PullChannel.Settings(
+            subscription,
+            Math.max(1, maxOutstanding),
+            Math.max(1, settings.integer("parallel-pull-count", 2)),
+            Duration.ofSeconds(Math.max(10, settings.integer("ack-deadline-seconds", 30))),
+            Duration.ofSeconds(Math.max(10, settings.integer("max-lease-seconds", 600))));
     PullChannel channel =
         new PullChannel(
             settings.channel(),
-            subscription,
-            clients,
+            pull,
+            clients.subscriptionPath(subscription),
+            clients::subscriptionAdmin,
             () -> provisioner.ensureSubscription(spec),
-            builder ->
-                builder
-                    .setFlowControlSettings(flowControl)
-                    .setParallelPullCount(parallelPulls)
-                    .setExecutorProvider(
-                        InstantiatingExecutorProvider.newBuilder()
-                            .setExecutorThreadCount(threads)
-                            .build()));
+            (received, ack, nack) ->
+                Message.of(
+                    received.getMessage().getData().toByteArray(),
+                    Metadata.of(incomingMetadata(received, subscription)),
+                    ack,
+                    nack));
     channels.register(channel);
-    return channel.stream();
+    return typed(settings, topic, channel.stream());
+  }
+
+  private static PubSubIncomingMetadata incomingMetadata(
+      ReceivedMessage received, String subscription) {
+    PubsubMessage message = received.getMessage();
+    return new PubSubIncomingMetadata(
+        message.getMessageId(),
+        message.getAttributesMap(),
+        PullChannel.publishTime(message),
+        received.getDeliveryAttempt(),
+        message.getOrderingKey(),
+        subscription);
+  }
+
+  /** The channel's stream, decoded into mlcp events unless {@code payload=bytes}. */
+  private Flow.Publisher<? extends Message<?>> typed(
+      ChannelSettings settings, String topic, Multi<Message<byte[]>> raw) {
+    String payload = settings.string("payload", "event");
+    switch (payload) {
+      case "bytes":
+        return raw;
+      case "event":
+        break;
+      default:
+        throw new IllegalArgumentException(
+            settings.key("payload") + " must be event or bytes, was '" + payload + "'");
+    }
+    Set<EventType> accepted = new LinkedHashSet<>();
+    for (String type : settings.string("event-types", "").split(",")) {
+      if (!type.isBlank()) {
+        try {
+          accepted.add(EventType.ofType(type.trim()));
+        } catch (UnknownEventTypeException e) {
+          throw new IllegalArgumentException(
+              settings.key("event-types")
+                  + ": unknown ce-type '"
+                  + type.trim()
+                  + "'; known: "
+                  + EventType.knownTypes(),
+              e);
+        }
+      }
+    }
+    String deadLetterTopic = Topics.deadLetterOf(topic);
+    EventDecoding decoding =
+        new EventDecoding(
+            settings.channel(),
+            topic,
+            codec,
+            accepted,
+            () -> clients.publisher(deadLetterTopic, builder -> builder));
+    return decoding.apply(raw);
   }
 
   private Flow.Publisher<? extends Message<?>> push(ChannelSettings settings) {
@@ -225,7 +303,7 @@ public class PubSubConnector implements InboundConnector, OutboundConnector, Hea
         new PushChannel(
             settings.channel(), settings.string("subscription", ""), config.push().maxInFlight());
     channels.register(channel);
-    return channel.stream();
+    return typed(settings, topic, channel.stream());
   }
 
   /**
@@ -302,9 +380,7 @@ public class PubSubConnector implements InboundConnector, OutboundConnector, Hea
                 report.add(
                     channel,
                     running,
-                    running
-                        ? "streaming pull running"
-                        : "waiting for Pub/Sub or the subscription"));
+                    running ? "pulling" : "waiting for Pub/Sub or the subscription"));
     channels.pushChannelNames().forEach(channel -> report.add(channel, true));
     return report.build();
   }

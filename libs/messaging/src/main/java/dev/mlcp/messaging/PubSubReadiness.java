@@ -20,9 +20,9 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Readiness: Pub/Sub answers a cheap admin call within {@code mlcp.pubsub.health-timeout}, the
- * provisioning (when on) is done and every pull channel's streaming pull runs. Any answer from
- * Pub/Sub, even "not found" or "permission denied", proves it reachable; only no answer (down,
- * unreachable, deadline) is DOWN.
+ * provisioning (when on) is done and every pull channel pulls. Any answer from Pub/Sub, even "not
+ * found" or "permission denied", proves it reachable; only no answer (down, unreachable, deadline)
+ * is DOWN.
  */
 @Readiness
 @ApplicationScoped

@@ -84,7 +84,8 @@ class ChannelConfigTest {
   }
 
   private static PubSubConnector connector(PubSubConfig config) {
-    return new PubSubConnector(null, null, new ChannelRegistry(), config);
+    return new PubSubConnector(
+        null, null, new ChannelRegistry(), config, new dev.mlcp.events.CloudEventCodec());
   }
 
   @Test

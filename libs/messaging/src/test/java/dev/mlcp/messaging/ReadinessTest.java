@@ -77,7 +77,7 @@ class ReadinessTest {
         .get("/q/health/ready")
         .then()
         .body(containsString("SmallRye Reactive Messaging"))
-        .body(containsString("streaming pull running"));
+        .body(containsString("pulling"));
     String payload = "after-recovery-" + UUID.randomUUID();
     out.send(payload.getBytes(StandardCharsets.UTF_8))
         .toCompletableFuture()

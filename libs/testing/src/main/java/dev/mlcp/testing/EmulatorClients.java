@@ -2,7 +2,9 @@ package dev.mlcp.testing;
 
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.DeadlineExceededException;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.Publisher;
@@ -15,7 +17,10 @@ import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.DeadLetterPolicy;
 import com.google.pubsub.v1.ProjectSubscriptionName;
 import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.PullRequest;
+import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.PushConfig;
+import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
 import io.grpc.ManagedChannel;
@@ -25,10 +30,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,7 +39,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Plain google-cloud-pubsub clients bound to an emulator (plaintext channel, no credentials), with
  * the few operations tests need: create topics and pull/push subscriptions (optionally with a
- * dead-letter policy), publish, and receive by streaming pull.
+ * dead-letter policy), publish, and receive by unary pull.
  */
 public final class EmulatorClients implements AutoCloseable {
   private final String projectId;
@@ -187,36 +190,47 @@ public final class EmulatorClients implements AutoCloseable {
   }
 
   /**
-   * Receives and acks up to {@code count} messages by streaming pull, waiting at most {@code
-   * timeout}; returns what arrived (fewer on timeout).
+   * Receives and acks up to {@code count} messages by unary pull, waiting at most {@code timeout};
+   * returns what arrived (fewer on timeout). Unary, not streaming: the client library's streaming
+   * pull closes idle streams on the emulator and loses what is delivered to them (see
+   * mlcp-messaging's PullChannel).
    */
   public List<PubsubMessage> receive(String subscription, int count, Duration timeout) {
-    List<PubsubMessage> received = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch latch = new CountDownLatch(count);
-    Subscriber subscriber =
-        subscriberBuilder(
-                subscription,
-                (message, reply) -> {
-                  if (latch.getCount() > 0) {
-                    received.add(message);
-                    reply.ack();
-                    latch.countDown();
-                  } else {
-                    reply.nack();
-                  }
-                })
-            .build();
-    subscriber.startAsync().awaitRunning();
-    try {
-      latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      subscriber.stopAsync().awaitTerminated();
+    List<PubsubMessage> received = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (received.size() < count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      PullRequest request =
+          PullRequest.newBuilder()
+              .setSubscription(subscriptionPath(subscription))
+              .setMaxMessages(count - received.size())
+              .setReturnImmediately(false)
+              .build();
+      PullResponse response;
+      try {
+        response =
+            subscriptions
+                .pullCallable()
+                .call(
+                    request,
+                    GrpcCallContext.createDefault()
+                        .withTimeoutDuration(Duration.ofNanos(Math.max(left, 1_000_000))));
+      } catch (DeadlineExceededException e) {
+        break;
+      }
+      List<String> ackIds = new ArrayList<>();
+      for (ReceivedMessage message : response.getReceivedMessagesList()) {
+        received.add(message.getMessage());
+        ackIds.add(message.getAckId());
+      }
+      if (!ackIds.isEmpty()) {
+        subscriptions.acknowledge(subscriptionPath(subscription), ackIds);
+      }
     }
-    synchronized (received) {
-      return List.copyOf(received.subList(0, Math.min(count, received.size())));
-    }
+    return List.copyOf(received);
   }
 
   /** A publisher builder for {@code topic} on the emulator. */

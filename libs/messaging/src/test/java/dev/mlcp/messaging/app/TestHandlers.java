@@ -1,10 +1,12 @@
 package dev.mlcp.messaging.app;
 
-import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.MlcpEvent;
-import dev.mlcp.messaging.EventMessages;
+import dev.mlcp.events.RunEvent;
+import dev.mlcp.events.TrainingCompleted;
+import dev.mlcp.messaging.IncomingEvent;
 import dev.mlcp.messaging.PubSubIncomingMetadata;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +21,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @ApplicationScoped
 public class TestHandlers {
   @Inject Received received;
-  @Inject CloudEventCodec codec;
 
   private final List<EventEnvelope<MlcpEvent>> events = new CopyOnWriteArrayList<>();
+  private final List<EventEnvelope<TrainingCompleted>> completions = new CopyOnWriteArrayList<>();
   private final List<String> payloads = new CopyOnWriteArrayList<>();
   private final List<Message<byte[]>> held = new CopyOnWriteArrayList<>();
 
@@ -46,11 +48,37 @@ public class TestHandlers {
     return message.ack();
   }
 
+  /** A typed handler taking the whole message: the decoded event plus its metadata. */
   @Incoming("run-events-in")
-  CompletionStage<Void> runEvents(Message<byte[]> message) {
-    record(message, "run-events-in");
-    events.add(EventMessages.decode(codec, message));
+  CompletionStage<Void> runEvents(Message<RunEvent> message) {
+    IncomingEvent event = message.getMetadata(IncomingEvent.class).orElseThrow();
+    received.add(
+        "run-events-in",
+        event.id().getBytes(StandardCharsets.UTF_8),
+        message.getMetadata(PubSubIncomingMetadata.class).orElseThrow());
+    events.add(
+        new EventEnvelope<>(
+            event.id(), event.source(), event.time(), event.subject(), message.getPayload()));
     return message.ack();
+  }
+
+  /**
+   * A typed payload handler: the connector decoded the event, skipped other types and dead-lettered
+   * what is not an event. Fails while the reason says so, to show redelivery.
+   */
+  @Incoming("typed")
+  Uni<Void> typed(TrainingCompleted completed, IncomingEvent event) {
+    completions.add(
+        new EventEnvelope<>(event.id(), event.source(), event.time(), event.subject(), completed));
+    if ("fail-once".equals(completed.reason()) && event.deliveryAttempt() <= 1) {
+      return Uni.createFrom().failure(new IllegalStateException("first attempt fails"));
+    }
+    return Uni.createFrom().voidItem();
+  }
+
+  /** Completions the typed handler saw, in arrival order (redeliveries included). */
+  public List<EventEnvelope<TrainingCompleted>> completions() {
+    return List.copyOf(completions);
   }
 
   @Incoming("training-completed")

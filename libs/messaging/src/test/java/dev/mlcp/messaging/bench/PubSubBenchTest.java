@@ -55,7 +55,7 @@ class PubSubBenchTest {
           Map.entry("mp.messaging.incoming.bench-pull.connector", "mlcp-pubsub"),
           Map.entry("mp.messaging.incoming.bench-pull.topic", "bench"),
           Map.entry("mp.messaging.incoming.bench-pull.subscription", "bench-connector-sub"),
-          Map.entry("mp.messaging.incoming.bench-pull.executor-threads", "5"),
+          Map.entry("mp.messaging.incoming.bench-pull.payload", "bytes"),
           Map.entry("mp.messaging.incoming.bench-push.connector", "mlcp-pubsub"),
           Map.entry("mp.messaging.incoming.bench-push.mode", "push"),
           Map.entry("mp.messaging.incoming.bench-push.topic", "bench-push"),
