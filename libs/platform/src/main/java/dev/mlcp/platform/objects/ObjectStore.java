@@ -96,7 +96,17 @@ public interface ObjectStore extends AutoCloseable {
    *
    * @return false when it did not exist
    */
-  boolean delete(ObjectUri uri);
+  default boolean delete(ObjectUri uri) {
+    return delete(uri, WriteCondition.none());
+  }
+
+  /**
+   * Deletes the object if its current generation meets {@code condition} (GCS {@code
+   * ifGenerationMatch}); a failed condition is a CONFLICT.
+   *
+   * @return false when it did not exist (and the condition allowed that)
+   */
+  boolean delete(ObjectUri uri, WriteCondition condition);
 
   /**
    * A URL from which the object can be downloaded without further credentials: a V4 signed URL on

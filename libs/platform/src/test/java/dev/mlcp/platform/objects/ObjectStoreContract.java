@@ -204,6 +204,25 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void conditional_delete_deletes_only_the_generation_it_names() {
+    ObjectMetadata first = store().write(uri("cond.txt"), utf8("one"), null, WriteCondition.none());
+    ObjectMetadata second =
+        store().write(uri("cond.txt"), utf8("two"), null, WriteCondition.none());
+
+    assertThatThrownBy(
+            () ->
+                store().delete(uri("cond.txt"), WriteCondition.generationMatch(first.generation())))
+        .isInstanceOf(PlatformException.class)
+        .extracting(e -> ((PlatformException) e).kind())
+        .isEqualTo(PlatformException.Kind.CONFLICT);
+    assertThat(store().stat(uri("cond.txt"))).isPresent();
+
+    assertThat(store().delete(uri("cond.txt"), WriteCondition.generationMatch(second.generation())))
+        .isTrue();
+    assertThat(store().stat(uri("cond.txt"))).isEmpty();
+  }
+
+  @Test
   void delete_reports_whether_the_object_existed() {
     store().write(uri("gone.txt"), utf8("x"), null, WriteCondition.none());
 

@@ -81,9 +81,9 @@ final class CountingObjectStore implements ObjectStore {
   }
 
   @Override
-  public boolean delete(ObjectUri uri) {
+  public boolean delete(ObjectUri uri, WriteCondition condition) {
     deletes.incrementAndGet();
-    return store.delete(uri);
+    return store.delete(uri, condition);
   }
 
   @Override

@@ -151,8 +151,19 @@ public final class GcsObjectStore implements ObjectStore {
   }
 
   @Override
-  public boolean delete(ObjectUri uri) {
+  public boolean delete(ObjectUri uri, WriteCondition condition) {
     try {
+      if (condition instanceof WriteCondition.GenerationMatch match) {
+        if (match.generation() == 0) {
+          if (storage.get(BlobId.of(uri.bucket(), uri.name())) != null) {
+            throw PlatformException.conflict("conditionNotMet", uri + " exists");
+          }
+          return false;
+        }
+        return storage.delete(
+            BlobId.of(uri.bucket(), uri.name()),
+            Storage.BlobSourceOption.generationMatch(match.generation()));
+      }
       return storage.delete(BlobId.of(uri.bucket(), uri.name()));
     } catch (RuntimeException e) {
       throw GcpErrors.classify("delete " + uri, e);

@@ -194,9 +194,12 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   }
 
   @Override
-  public boolean delete(ObjectUri uri) {
+  public boolean delete(ObjectUri uri, WriteCondition condition) {
     requireObject(uri);
     try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri.bucket()))) {
+      if (condition instanceof WriteCondition.GenerationMatch) {
+        check(uri, condition, readMeta(uri));
+      }
       boolean existed = Files.deleteIfExists(metaPath(uri));
       Files.deleteIfExists(dataPath(uri));
       return existed;

@@ -148,10 +148,26 @@ final class FakeGcsServer implements AutoCloseable {
         }
         case "DELETE" -> {
           Meta removed;
+          boolean preconditionFailed = false;
           synchronized (this) {
-            removed = objects.remove(bucket + "/" + name);
+            Meta existing = objects.get(bucket + "/" + name);
+            String expected = q.get("ifGenerationMatch");
+            if (expected != null
+                && existing != null
+                && Long.parseLong(expected) != existing.generation()) {
+              preconditionFailed = true;
+              removed = null;
+            } else {
+              removed = objects.remove(bucket + "/" + name);
+            }
           }
-          if (removed == null) {
+          if (preconditionFailed) {
+            error(
+                ex,
+                412,
+                "At least one of the pre-conditions you specified did not hold.",
+                "conditionNotMet");
+          } else if (removed == null) {
             error(ex, 404, "No such object: " + bucket + "/" + name, "notFound");
           } else {
             Files.deleteIfExists(removed.file());

@@ -1,0 +1,71 @@
+package dev.mlcp.state;
+
+import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ObjectMetadata;
+import dev.mlcp.platform.objects.ObjectRead;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.WriteCondition;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counts the calls made to a real store. */
+final class CountingStore implements ObjectStore {
+  final ObjectStore store;
+  final AtomicLong reads = new AtomicLong();
+  final AtomicLong lists = new AtomicLong();
+  final AtomicLong writes = new AtomicLong();
+
+  CountingStore(ObjectStore store) {
+    this.store = store;
+  }
+
+  void reset() {
+    reads.set(0);
+    lists.set(0);
+    writes.set(0);
+  }
+
+  @Override
+  public ObjectMetadata write(
+      ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
+    writes.incrementAndGet();
+    return store.write(uri, content, contentType, condition);
+  }
+
+  @Override
+  public ObjectRead read(ObjectUri uri) {
+    reads.incrementAndGet();
+    return store.read(uri);
+  }
+
+  @Override
+  public Optional<ObjectMetadata> stat(ObjectUri uri) {
+    reads.incrementAndGet();
+    return store.stat(uri);
+  }
+
+  @Override
+  public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
+    lists.incrementAndGet();
+    return store.list(prefix, pageSize, pageToken);
+  }
+
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
+    return store.copy(source, target);
+  }
+
+  @Override
+  public boolean delete(ObjectUri uri, WriteCondition condition) {
+    return store.delete(uri, condition);
+  }
+
+  @Override
+  public URI downloadUrl(ObjectUri uri, Duration validFor) {
+    return store.downloadUrl(uri, validFor);
+  }
+}
