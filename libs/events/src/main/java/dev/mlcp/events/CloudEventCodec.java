@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -112,6 +113,46 @@ public final class CloudEventCodec {
     }
     MlcpEvent event = readData(type, data);
     return new EventEnvelope<>(id, source, time, attributes.get(SUBJECT), event);
+  }
+
+  /**
+   * The event in a CloudEvents 1.0 structured-mode JSON document ({@code {"specversion", "type",
+   * "source", "id", "time", "subject", "datacontenttype", "data": {…}}}), as the VM agent writes
+   * its completion record.
+   *
+   * @throws InvalidEventException naming what is missing or invalid
+   * @throws UnknownEventTypeException when {@code type} is not one mlcp knows
+   */
+  public EventEnvelope<MlcpEvent> decodeStructured(byte[] document) {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = json.readTree(document);
+    } catch (IOException e) {
+      throw new InvalidEventException("(document)", "is not valid JSON: " + rootMessage(e), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidEventException("(document)", "must be a JSON object");
+    }
+    Map<String, String> attributes = new HashMap<>();
+    for (String name : List.of("specversion", "type", "source", "id", "time", "subject")) {
+      com.fasterxml.jackson.databind.JsonNode value = root.get(name);
+      if (value != null && value.isTextual()) {
+        attributes.put("ce-" + name, value.asText());
+      }
+    }
+    com.fasterxml.jackson.databind.JsonNode contentType = root.get("datacontenttype");
+    if (contentType != null && contentType.isTextual()) {
+      attributes.put(CONTENT_TYPE, contentType.asText());
+    }
+    com.fasterxml.jackson.databind.JsonNode data = root.get("data");
+    if (data == null || !data.isObject()) {
+      throw new InvalidEventException("data", "must be a JSON object");
+    }
+    try {
+      return decode(attributes, json.writeValueAsBytes(data));
+    } catch (JsonProcessingException e) {
+      throw new InvalidEventException("data", rootMessage(e), e);
+    }
   }
 
   private MlcpEvent readData(EventType type, byte[] data) {

@@ -55,6 +55,8 @@ public sealed interface RunEvent extends MlcpEvent {
    * @param resourceUse what it consumed
    * @param costEstimateUsd estimated compute cost
    * @param labels the run's labels
+   * @param provenance how the run was requested and what it read (null from producers before it was
+   *     added)
    */
   record Succeeded(
       String runId,
@@ -68,7 +70,8 @@ public sealed interface RunEvent extends MlcpEvent {
       double costEstimateUsd,
       Instant startedAt,
       Instant finishedAt,
-      Map<String, String> labels)
+      Map<String, String> labels,
+      RunProvenance provenance)
       implements RunEvent {
     public Succeeded {
       Fields.required(runId, "runId");

@@ -59,6 +59,28 @@ public record RunSpec(
     next = Fields.list(next);
   }
 
+  /** This spec with {@code newInputs} as its inputs. */
+  public RunSpec withInputs(List<String> newInputs) {
+    return new RunSpec(
+        name,
+        image,
+        command,
+        args,
+        env,
+        secrets,
+        machineType,
+        acceleratorType,
+        acceleratorCount,
+        spot,
+        onPreemption,
+        zones,
+        maxRunDurationSeconds,
+        newInputs,
+        outputUri,
+        labels,
+        next);
+  }
+
   /** A minimal spec: name and image, everything else default. */
   public static RunSpec of(String name, String image) {
     return new RunSpec(

@@ -57,7 +57,17 @@ class CloudEventCodecTest {
             0.42,
             T0,
             T0.plusSeconds(120),
-            Map.of("team", "growth")),
+            Map.of("team", "growth"),
+            new RunProvenance(
+                "pubsub",
+                "//cloudbuild/mlcp-demo/train",
+                null,
+                List.of("gs://b/data/"),
+                List.of(),
+                List.of("--epochs", "3"),
+                List.of("LR"),
+                List.of("hf-token"),
+                "z-a")),
         new RunEvent.Failed("run-01", "ana@example.com", 2, 3, "container exited 3"),
         new RunEvent.Cancelled("run-01", "ana@example.com", 1, "bob@example.com"),
         new RunEvent.Preempted("run-01", "ana@example.com", 1, "mlcp-run-01", "z-a"),
@@ -104,6 +114,40 @@ class CloudEventCodecTest {
     assertThat(received).isEqualTo(sent);
     assertThat(received.subject()).isEqualTo(event.subject());
     assertThat(encoded.orderingKey()).isEqualTo(event.subject());
+  }
+
+  @Test
+  void structured_mode_document_decodes_like_the_binary_event() {
+    TrainingCompleted done =
+        new TrainingCompleted(
+            "run-01",
+            2,
+            "run-01-a2",
+            "z-a",
+            0,
+            "gs://b/staging/run-01/",
+            ResourceUse.none(),
+            T0,
+            T0,
+            null);
+    String document =
+        "{\"specversion\":\"1.0\",\"type\":\"dev.mlcp.training.completed.v1\","
+            + "\"source\":\"//mlcp/vm-agent/run-01-a2\",\"id\":\"run-01-2-completed\","
+            + "\"time\":\"2026-11-23T10:00:00Z\",\"subject\":\"run-01\","
+            + "\"datacontenttype\":\"application/json\",\"data\":"
+            + new String(
+                codec.encode(EventEnvelope.of("//x", done)).data(),
+                java.nio.charset.StandardCharsets.UTF_8)
+            + "}";
+
+    EventEnvelope<MlcpEvent> decoded =
+        codec.decodeStructured(document.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(decoded.data()).isEqualTo(done);
+    assertThat(decoded.id()).isEqualTo("run-01-2-completed");
+    assertThat(decoded.source()).isEqualTo("//mlcp/vm-agent/run-01-a2");
+    assertThatThrownBy(() -> codec.decodeStructured("{\"specversion\":\"1.0\"}".getBytes()))
+        .isInstanceOf(InvalidEventException.class);
   }
 
   @Test

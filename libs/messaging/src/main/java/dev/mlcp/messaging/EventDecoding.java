@@ -103,7 +103,20 @@ final class EventDecoding {
             envelope.time(),
             envelope.subject(),
             pubsub.deliveryAttempt());
-    Message<?> typed = message.withPayload(envelope.data()).addMetadata(event);
+    Message<?> typed =
+        message
+            .withPayload(envelope.data())
+            .addMetadata(event)
+            .withNack(
+                failure -> {
+                  RejectedEventException rejected = rejection(failure);
+                  if (rejected != null) {
+                    return deadLetter(message, pubsub, rejected.getMessage())
+                        .subscribeAsCompletionStage()
+                        .thenApply(ignored -> null);
+                  }
+                  return message.nack(failure);
+                });
     return Uni.createFrom().item(typed);
   }
 
@@ -155,6 +168,19 @@ final class EventDecoding {
               return Uni.createFrom().completionStage(message.nack(failure));
             })
         .replaceWith(() -> null);
+  }
+
+  /** The handler's rejection, possibly wrapped by the framework. */
+  private static RejectedEventException rejection(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof RejectedEventException rejected) {
+        return rejected;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
   }
 
   private static String truncate(String s, int max) {

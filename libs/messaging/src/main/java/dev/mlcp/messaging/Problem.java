@@ -16,7 +16,9 @@ import jakarta.ws.rs.core.Response;
  */
 record Problem(String type, String title, int status, String detail, String instance) {
   static final String MEDIA_TYPE = "application/problem+json";
-  private static final String TYPE_BASE = "https://mlcp.dev/problems/";
+
+  /** The one problem type scheme of mlcp (libs/web uses the same). */
+  private static final String TYPE_BASE = "urn:mlcp:problem:";
 
   static Problem of(String kind, String title, int status, String detail, String instance) {
     return new Problem(TYPE_BASE + kind, title, status, detail, instance);

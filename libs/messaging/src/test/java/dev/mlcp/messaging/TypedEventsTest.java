@@ -177,6 +177,29 @@ class TypedEventsTest {
         .containsOnly(completionsOf(runId).get(0).id());
   }
 
+  @Test
+  void an_event_the_handler_rejects_for_good_is_dead_lettered_at_once_with_its_reason()
+      throws Exception {
+    String runId = "run-" + UUID.randomUUID();
+
+    publisher.publish(completed(runId, "reject")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    PubsubMessage dead =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    deadLetters(Duration.ofSeconds(1)).stream()
+                        .filter(
+                            m -> runId.equals(m.getAttributesMap().get(CloudEventCodec.SUBJECT)))
+                        .findFirst()
+                        .orElse(null),
+                m -> m != null);
+    assertThat(dead.getAttributesMap().get(EventDecoding.DEAD_LETTER_REASON))
+        .isEqualTo("run " + runId + " is refused for good");
+    assertThat(completionsOf(runId)).hasSize(1);
+  }
+
   private List<EventEnvelope<TrainingCompleted>> completionsOf(String runId) {
     return handlers.completions().stream().filter(e -> runId.equals(e.data().runId())).toList();
   }

@@ -189,20 +189,57 @@ public final class DocumentStore<D extends Document<D>> {
    * @throws InvalidPageTokenException when the token was not issued for this listing
    */
   public Page<D> list(String index, String key, int pageSize, String pageToken) {
+    return list(index, key, d -> true, pageSize, pageToken, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #list(String, String, int, String)}, keeping only documents that pass {@code filter}
+   * (a condition no index serves, e.g. a label). At most {@code maxScanned} entries are read per
+   * call, so a selective filter cannot make one request read everything: the page may then be
+   * short, with a token to continue.
+   *
+   * @param filterScope identifies the filter in the page token, so a token is not reused with
+   *     another filter ("" for none)
+   */
+  public Page<D> list(
+      String index,
+      String key,
+      java.util.function.Predicate<D> filter,
+      int pageSize,
+      String pageToken,
+      int maxScanned) {
+    return list(index, key, filter, "", pageSize, pageToken, maxScanned);
+  }
+
+  /** See {@link #list(String, String, java.util.function.Predicate, int, String, int)}. */
+  public Page<D> list(
+      String index,
+      String key,
+      java.util.function.Predicate<D> filter,
+      String filterScope,
+      int pageSize,
+      String pageToken,
+      int maxScanned) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("pageSize must be positive");
+    }
     Index<D> idx = index(index);
-    String scope = kind + "/" + index + "/" + key;
+    String scope = kind + "/" + index + "/" + key + "/" + filterScope;
     String cursor = pageToken == null ? null : tokens.open(pageToken, scope);
     ObjectUri prefix = prefix(index, key);
     List<D> found = new ArrayList<>();
+    int scanned = 0;
     do {
-      Page<ObjectMetadata> entries = store.list(prefix, pageSize - found.size(), cursor);
+      int want = Math.min(pageSize - found.size(), Math.max(1, maxScanned - scanned));
+      Page<ObjectMetadata> entries = store.list(prefix, want, cursor);
+      scanned += entries.items().size();
       for (D document : readAll(entries.items().stream().map(this::idOf).toList())) {
-        if (idx.keys().apply(document).contains(key)) {
+        if (idx.keys().apply(document).contains(key) && filter.test(document)) {
           found.add(document);
         }
       }
       cursor = entries.nextPageToken();
-    } while (found.size() < pageSize && cursor != null);
+    } while (found.size() < pageSize && cursor != null && scanned < maxScanned);
     return new Page<>(found, cursor == null ? null : tokens.issue(scope, cursor));
   }
 

@@ -15,7 +15,11 @@ public abstract sealed class ApiException extends RuntimeException
         ApiException.PreconditionFailed,
         ApiException.BadRequest,
         ApiException.Unavailable,
-        ApiException.QuotaExceeded {
+        ApiException.QuotaExceeded,
+        ApiException.Unprocessable,
+        ApiException.LimitExceeded,
+        ApiException.PayloadTooLarge,
+        ApiException.UpstreamPermissionDenied {
 
   private static final long serialVersionUID = 1L;
 
@@ -49,6 +53,11 @@ public abstract sealed class ApiException extends RuntimeException
     /** {@code what} is a noun such as "run", {@code id} its identifier. */
     public NotFound(String what, String id) {
       super(what + " '" + id + "' does not exist", null);
+    }
+
+    /** {@code detail} says what was not found. */
+    public NotFound(String detail) {
+      super(detail, null);
     }
 
     @Override
@@ -238,6 +247,135 @@ public abstract sealed class ApiException extends RuntimeException
     @Override
     public Optional<Duration> retryAfter() {
       return Optional.ofNullable(retryAfter);
+    }
+  }
+
+  /**
+   * 422: the request is well formed but cannot be carried out as asked (an idempotency key reused
+   * with a different body).
+   */
+  public static final class Unprocessable extends ApiException {
+    private static final long serialVersionUID = 1L;
+    private final String field;
+
+    /** {@code field} is the request field or header at fault. */
+    public Unprocessable(String field, String detail) {
+      super(detail, null);
+      this.field = field;
+    }
+
+    @Override
+    public int status() {
+      return 422;
+    }
+
+    @Override
+    public String kind() {
+      return "unprocessable";
+    }
+
+    @Override
+    public String title() {
+      return "Request cannot be processed";
+    }
+
+    @Override
+    public Optional<String> field() {
+      return Optional.ofNullable(field);
+    }
+  }
+
+  /**
+   * 429: one of mlcp's own limits (per owner, per instance) is reached; the detail names the limit
+   * and the current use.
+   */
+  public static final class LimitExceeded extends ApiException {
+    private static final long serialVersionUID = 1L;
+    private final Duration retryAfter;
+
+    /** {@code retryAfter} may be null when waiting will not help until something ends. */
+    public LimitExceeded(String detail, Duration retryAfter) {
+      super(detail, null);
+      this.retryAfter = retryAfter;
+    }
+
+    @Override
+    public int status() {
+      return 429;
+    }
+
+    @Override
+    public String kind() {
+      return "limit-exceeded";
+    }
+
+    @Override
+    public String title() {
+      return "Limit exceeded";
+    }
+
+    @Override
+    public Optional<Duration> retryAfter() {
+      return Optional.ofNullable(retryAfter);
+    }
+  }
+
+  /** 413: the request body or a field of it is larger than the service accepts. */
+  public static final class PayloadTooLarge extends ApiException {
+    private static final long serialVersionUID = 1L;
+    private final String field;
+
+    /** {@code field} names the part that is too large, null for the whole body. */
+    public PayloadTooLarge(String field, String detail) {
+      super(detail, null);
+      this.field = field;
+    }
+
+    @Override
+    public int status() {
+      return 413;
+    }
+
+    @Override
+    public String kind() {
+      return "payload-too-large";
+    }
+
+    @Override
+    public String title() {
+      return "Payload too large";
+    }
+
+    @Override
+    public Optional<String> field() {
+      return Optional.ofNullable(field);
+    }
+  }
+
+  /**
+   * 502: a cloud API refused the service itself (its service account lacks a permission). The
+   * operator must fix the grant; the caller cannot, so it is not a 403.
+   */
+  public static final class UpstreamPermissionDenied extends ApiException {
+    private static final long serialVersionUID = 1L;
+
+    public UpstreamPermissionDenied(String detail, Throwable cause) {
+      super(detail, cause);
+    }
+
+    @Override
+    public int status() {
+      return 502;
+    }
+
+    @Override
+    public String kind() {
+      return "upstream-permission-denied";
+    }
+
+    @Override
+    public String title() {
+      return "The service lacks a cloud permission";
     }
   }
 }

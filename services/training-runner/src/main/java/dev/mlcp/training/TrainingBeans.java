@@ -7,9 +7,12 @@ import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.training.runs.InstancePlan;
+import dev.mlcp.training.runs.PreemptionPolicy;
 import dev.mlcp.training.runs.Reconciler;
-import dev.mlcp.training.runs.RunEvents;
+import dev.mlcp.training.runs.RequestSources;
+import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
 import dev.mlcp.training.schedules.ScheduleRepository;
@@ -23,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
@@ -51,14 +55,25 @@ public class TrainingBeans {
     return new InstancePlan(config, json, agentScript());
   }
 
+  /** Publishes runs' outbox events on {@code run-events}, ordered by run. */
   @Produces
   @Singleton
-  RunEvents runEvents(
+  OutboxRelay<Run> outboxRelay(
+      RunRepository runs,
       @Channel("run-events") Emitter<byte[]> emitter,
       CloudEventCodec codec,
       TrainingConfig config) {
     EventPublisher publisher = new EventPublisher(emitter, codec, config.eventSource());
-    return new RunEvents(publisher::publish, Duration.ofSeconds(30));
+    return new OutboxRelay<>(
+        runs.documents(),
+        event -> publisher.publish(event.toEnvelope(config.eventSource())),
+        Duration.ofSeconds(30));
+  }
+
+  @Produces
+  @Singleton
+  RequestSources requestSources(TrainingConfig config) {
+    return new RequestSources(config.requestSources().orElse(List.of()));
   }
 
   @Produces
@@ -67,7 +82,9 @@ public class TrainingBeans {
       RunRepository runs,
       Instances instances,
       InstancePlan plan,
-      RunEvents events,
+      OutboxRelay<Run> relay,
+      ObjectStore objects,
+      CloudEventCodec codec,
       IdGenerator ids,
       Clock clock,
       TrainingConfig config) {
@@ -75,11 +92,13 @@ public class TrainingBeans {
         runs,
         instances,
         plan,
-        events,
+        relay,
+        objects,
+        codec,
         ids,
         clock,
         config.maxAttempts(),
-        config.defaultOnPreemption());
+        PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY));
   }
 
   @Produces
@@ -88,10 +107,11 @@ public class TrainingBeans {
       RunRepository runs,
       RunService service,
       Instances instances,
+      OutboxRelay<Run> relay,
       Clock clock,
       TrainingConfig config) {
     return new Reconciler(
-        runs, service, instances, clock, config.reconcileSettle(), config.missingGrace());
+        runs, service, instances, relay, clock, config.reconcileSettle(), config.missingGrace());
   }
 
   @Produces

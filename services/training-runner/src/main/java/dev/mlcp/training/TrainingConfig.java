@@ -78,6 +78,13 @@ public interface TrainingConfig {
   @WithDefault("PT5M")
   Duration missingGrace();
 
+  /**
+   * Pub/Sub publishers allowed to request runs and the owners each may name: {@code
+   * source=owner|owner} entries, a source ending in {@code *} is a prefix, owner {@code *} is any
+   * owner. Empty: no run can be requested through Pub/Sub.
+   */
+  Optional<List<String>> requestSources();
+
   /** CloudEvents source of the events this service publishes. */
   @WithDefault("//mlcp/training-runner")
   String eventSource();

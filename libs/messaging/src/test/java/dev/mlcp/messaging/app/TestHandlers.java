@@ -6,6 +6,7 @@ import dev.mlcp.events.RunEvent;
 import dev.mlcp.events.TrainingCompleted;
 import dev.mlcp.messaging.IncomingEvent;
 import dev.mlcp.messaging.PubSubIncomingMetadata;
+import dev.mlcp.messaging.RejectedEventException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -70,6 +71,9 @@ public class TestHandlers {
   Uni<Void> typed(TrainingCompleted completed, IncomingEvent event) {
     completions.add(
         new EventEnvelope<>(event.id(), event.source(), event.time(), event.subject(), completed));
+    if ("reject".equals(completed.reason())) {
+      throw new RejectedEventException("run " + completed.runId() + " is refused for good");
+    }
     if ("fail-once".equals(completed.reason()) && event.deliveryAttempt() <= 1) {
       return Uni.createFrom().failure(new IllegalStateException("first attempt fails"));
     }

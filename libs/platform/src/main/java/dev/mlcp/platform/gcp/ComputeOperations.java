@@ -138,6 +138,16 @@ public final class ComputeOperations implements AutoCloseable {
     return current;
   }
 
+  /**
+   * Throws the classified failure when {@code operation} already carries an error (an operation can
+   * be DONE with an error in the insert's own answer); does not wait for it otherwise.
+   */
+  public void failIfError(String what, Operation operation) {
+    if (operation.hasError() && operation.getError().getErrorsCount() > 0) {
+      throw failure(what, operation);
+    }
+  }
+
   /** The classified failure of a DONE operation with an error. */
   static PlatformException failure(String what, Operation operation) {
     Error error = operation.getError();

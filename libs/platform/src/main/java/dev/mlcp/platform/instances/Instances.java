@@ -72,6 +72,17 @@ public interface Instances extends AutoCloseable {
    */
   boolean delete(String zone, String name);
 
+  /**
+   * Starts deleting the instance and returns once the platform accepted the request, without
+   * waiting for the deletion to finish (callers that must answer quickly, e.g. inside a push
+   * request; the reconciler verifies the VM is gone). The default waits, like {@link #delete}.
+   *
+   * @return false when it was already gone
+   */
+  default boolean requestDelete(String zone, String name) {
+    return delete(zone, name);
+  }
+
   /** Hard-resets (restarts) the instance. */
   void reset(String zone, String name);
 

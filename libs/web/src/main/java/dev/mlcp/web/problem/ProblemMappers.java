@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.mlcp.platform.PlatformException;
 import dev.mlcp.web.ApiException;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -68,6 +69,15 @@ public class ProblemMappers {
     return e.retryAfter()
         .map(after -> Problems.response(problem, after))
         .orElseGet(() -> Problems.response(problem));
+  }
+
+  /**
+   * A platform failure nothing above handled: the status tells the caller what to do (retry later,
+   * resolve a conflict) and a missing permission is reported as the operator's problem.
+   */
+  @ServerExceptionMapper(priority = PRIORITY)
+  Response platformException(PlatformException e, UriInfo uri, HttpHeaders headers) {
+    return apiException(PlatformProblems.toApiException(e), uri, headers);
   }
 
   @ServerExceptionMapper(priority = PRIORITY)

@@ -110,10 +110,17 @@ public final class InstancePlan {
         false);
   }
 
-  /** Where the agent uploads the run's outputs: the spec's output URI or the staging area. */
+  /** Where the agent uploads the run's outputs, as derived at submit. */
   public String outputUri(Run run) {
-    String base = run.spec().outputUri() != null ? run.spec().outputUri() : config.stagingUri();
-    return (base.endsWith("/") ? base : base + "/") + run.id() + "/";
+    return run.outputUri() != null ? run.outputUri() : outputUri(run.id(), run.spec());
+  }
+
+  /**
+   * Where the agent uploads run {@code id}'s outputs: the spec's output URI or the staging area.
+   */
+  public String outputUri(String id, RunSpec spec) {
+    String base = spec.outputUri() != null ? spec.outputUri() : config.stagingUri();
+    return (base.endsWith("/") ? base : base + "/") + id + "/";
   }
 
   private String toJson(Object value) {

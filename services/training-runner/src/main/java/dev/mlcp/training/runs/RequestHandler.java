@@ -1,62 +1,54 @@
 package dev.mlcp.training.runs;
 
-import dev.mlcp.events.CloudEventCodec;
-import dev.mlcp.events.EventEnvelope;
-import dev.mlcp.events.MlcpEvent;
 import dev.mlcp.events.TrainingRequested;
-import dev.mlcp.messaging.EventMessages;
+import dev.mlcp.messaging.IncomingEvent;
+import dev.mlcp.messaging.RejectedEventException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * {@code training-requests}: Cloud Scheduler, Cloud Build or anyone with publish rights asks for a
- * run. The request key (or, without one, the event id) is the idempotency key, so a redelivered
- * request starts no second run. A request that cannot be read or whose spec breaks the rules is
- * nacked: after five attempts it lands on {@code training-requests-dead-letter}, where it can be
- * inspected; nothing is dropped silently.
+ * {@code training-requests}: Cloud Build, Cloud Scheduler or another allowed publisher asks for a
+ * run. The publisher ({@code ce-source}) must be allowed to act for the owner it names; the request
+ * key (or, without one, the event id) is the idempotency key, so a redelivered request starts no
+ * second run. A request that will never be accepted (a publisher not allowed, a spec breaking the
+ * rules) goes to {@code training-requests-dead-letter} at once with the reason; a transient failure
+ * is redelivered.
  */
 @ApplicationScoped
 public class RequestHandler {
   private static final Logger LOG = Logger.getLogger(RequestHandler.class);
 
   @Inject RunService service;
-  @Inject CloudEventCodec codec;
+  @Inject RequestSources sources;
 
   @Incoming("training-requests")
   @Blocking(ordered = false)
-  public CompletionStage<Void> onRequested(Message<byte[]> message) {
-    EventEnvelope<MlcpEvent> envelope;
-    try {
-      envelope = EventMessages.decode(codec, message);
-    } catch (RuntimeException e) {
-      LOG.warnf("unreadable training request (will be dead-lettered): %s", e.getMessage());
-      return message.nack(e);
+  public void on(TrainingRequested requested, IncomingEvent event) {
+    String owner = requested.owner();
+    if (!sources.mayActFor(event.source(), owner)) {
+      throw new RejectedEventException(
+          "publisher '"
+              + event.source()
+              + "' may not request runs for "
+              + owner
+              + " (mlcp.training.request-sources)");
     }
-    if (!(envelope.data() instanceof TrainingRequested requested)) {
-      LOG.warnf("training-requests carries %s; dead-lettering it", envelope.type().type());
-      return message.nack(new IllegalArgumentException("not a training request"));
-    }
-    String key = requested.requestKey() != null ? requested.requestKey() : "event:" + envelope.id();
+    String key = requested.requestKey() != null ? requested.requestKey() : "event:" + event.id();
     try {
-      Run run = service.submit(requested.owner(), requested.spec(), key, null);
+      Run run =
+          service.submit(
+              new RunService.Submission(
+                  owner, RunOrigin.pubsub(event.source()), requested.spec(), key, null));
       LOG.infof(
           "training request %s from %s → %s (%s)",
-          envelope.id(), envelope.source(), run.id(), run.state());
-      return message.ack();
+          event.id(), event.source(), run.id(), run.state());
     } catch (InvalidRunSpecException e) {
-      LOG.errorf(
-          "training request %s from %s rejected (will be dead-lettered): %s",
-          envelope.id(), envelope.source(), e.getMessage());
-      return message.nack(e);
-    } catch (RuntimeException e) {
-      LOG.warnf(
-          "training request %s not applied (will be redelivered): %s", envelope.id(), e.toString());
-      return message.nack(e);
+      throw new RejectedEventException("run spec rejected: " + e.getMessage(), e);
+    } catch (IdempotencyKeyReusedException e) {
+      throw new RejectedEventException(e.getMessage(), e);
     }
   }
 }

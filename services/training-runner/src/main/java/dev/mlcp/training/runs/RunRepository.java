@@ -3,11 +3,13 @@ package dev.mlcp.training.runs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
-import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
+import dev.mlcp.state.Change;
+import dev.mlcp.state.DocumentStore;
+import dev.mlcp.state.Index;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,122 +18,125 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
- * Runs as JSON documents in the ObjectStore ({@code <root>/runs/<id>.json}). Every change is a
- * compare-and-set on the object's generation: of two replicas applying the same event, exactly one
- * write wins and the other re-reads and sees the change already made.
+ * Runs as documents ({@code <root>/runs/<id>.json}) in a {@link DocumentStore}: compare-and-set
+ * transitions, an outbox, and index objects for every listing the API and the reconciler need, so
+ * none of them reads every run ever made.
  */
 public class RunRepository {
-  private static final String JSON = "application/json";
-  private static final int MAX_CAS_ATTEMPTS = 20;
+  /** Runs of one owner, newest first. */
+  public static final String BY_OWNER = "owner";
+
+  /** Runs of one owner in one state. */
+  public static final String BY_OWNER_STATE = "owner-state";
+
+  /** Runs in one state (admins). */
+  public static final String BY_STATE = "state";
+
+  /** Every run (admins). */
+  public static final String ALL = "all";
+
+  /** Runs not ended yet: what the reconciler compares with the VMs. */
+  public static final String ACTIVE = "active";
+
+  /** Succeeded runs whose follow-ups are not all submitted yet. */
+  public static final String FOLLOW_UPS = "follow-ups";
+
+  /** The single key of the {@link #ALL}, {@link #ACTIVE} and {@link #FOLLOW_UPS} indexes. */
+  public static final String YES = "yes";
 
   private final ObjectStore store;
   private final ObjectUri root;
-  private final ObjectMapper json;
+  private final DocumentStore<Run> documents;
 
   public RunRepository(ObjectStore store, ObjectUri root, ObjectMapper json) {
     this.store = store;
     this.root = root;
-    this.json = json;
+    this.documents =
+        new DocumentStore<>(
+            store,
+            root,
+            "runs",
+            Run.class,
+            json,
+            List.of(
+                Index.single(BY_OWNER, Run::owner),
+                Index.single(BY_OWNER_STATE, r -> ownerState(r.owner(), r.state())),
+                Index.single(BY_STATE, r -> r.state().name()),
+                Index.single(ALL, r -> YES),
+                Index.single(ACTIVE, r -> r.state().terminal() ? null : YES),
+                Index.single(FOLLOW_UPS, r -> r.followUpsPending() ? YES : null)));
   }
 
-  /**
-   * A stored run with the generation it was read at.
-   *
-   * @param run the run
-   * @param generation the object's generation, for a conditional write back
-   */
-  public record Versioned(Run run, long generation) {}
+  /** The key of {@link #BY_OWNER_STATE}. */
+  public static String ownerState(String owner, RunState state) {
+    return owner + "/" + state.name();
+  }
+
+  /** The documents, for the outbox relay. */
+  public DocumentStore<Run> documents() {
+    return documents;
+  }
 
   /** The run, if it exists. */
   public Optional<Run> find(String id) {
-    return read(id).map(Versioned::run);
+    return documents.find(id);
   }
 
   /**
-   * Stores a new run; it must not exist yet. It is also entered in the index of active runs, which
-   * the reconciler reads instead of every run ever made.
+   * Stores a new run and its index entries.
+   *
+   * @throws PlatformException CONFLICT when it exists
    */
   public Run create(Run run) {
-    store.write(activeUri(run.id()), new byte[0], "text/plain", WriteCondition.none());
-    write(runUri(run.id()), run, WriteCondition.doesNotExist());
-    return run;
-  }
-
-  /** Ids of the runs in the active index (not yet ended, or ended a moment ago). */
-  public java.util.stream.Stream<String> activeIds() {
-    return store
-        .listAll(root.resolve("active/"))
-        .map(m -> m.uri().name().substring(m.uri().name().lastIndexOf('/') + 1));
-  }
-
-  /** Removes an ended run from the active index. */
-  public void deactivate(String id) {
-    store.delete(activeUri(id));
+    return documents.create(run);
   }
 
   /**
-   * Applies {@code change} to the current run until the write wins. {@code change} may be called
-   * several times and must be a pure function of the run it gets; returning the same instance means
-   * "nothing to do" and writes nothing.
+   * Applies a transition with compare-and-set; see {@link DocumentStore#update}.
    *
-   * @return the run as stored after the change, empty if there is no such run
+   * @return empty when there is no such run
    */
-  public Optional<Run> update(String id, UnaryOperator<Run> change) {
-    for (int i = 0; i < MAX_CAS_ATTEMPTS; i++) {
-      Optional<Versioned> current = read(id);
-      if (current.isEmpty()) {
-        return Optional.empty();
-      }
-      Run next = change.apply(current.get().run());
-      if (next == current.get().run()) {
-        return Optional.of(next);
-      }
-      try {
-        write(runUri(id), next, WriteCondition.generationMatch(current.get().generation()));
-        if (next.state().terminal()) {
-          deactivate(id);
-        }
-        return Optional.of(next);
-      } catch (PlatformException e) {
-        if (e.kind() != PlatformException.Kind.CONFLICT) {
-          throw e;
-        }
-        // Another replica changed the run in between: re-read and apply again.
-      }
-    }
-    throw new PlatformException(
-        PlatformException.Kind.TRANSIENT,
-        "contention",
-        "run " + id + " changed " + MAX_CAS_ATTEMPTS + " times while being updated; try again");
+  public Optional<Change<Run>> update(String id, UnaryOperator<Run> change) {
+    return documents.update(id, change);
+  }
+
+  /** Ids in the {@link #ACTIVE} index. */
+  public Stream<String> activeIds() {
+    return documents.ids(ACTIVE, YES);
+  }
+
+  /** Ids of succeeded runs with follow-ups still to submit. */
+  public Stream<String> followUpIds() {
+    return documents.ids(FOLLOW_UPS, YES);
+  }
+
+  /** Reads runs in parallel, in order, skipping missing ones. */
+  public List<Run> findAll(List<String> ids) {
+    return documents.readAll(ids);
   }
 
   /**
-   * One page of runs in id order (oldest first, ids are time-ordered).
+   * One page of a listing, newest first.
    *
-   * @param pageSize maximum runs read for this page
-   * @param pageToken null for the first page
+   * @param index one of the index names above
+   * @param key the index key
+   * @param filter an extra condition (labels); {@code filterScope} names it for the page token
+   * @throws dev.mlcp.state.InvalidPageTokenException for a token not issued for this listing
    */
-  public Page<Run> list(int pageSize, String pageToken) {
-    Page<ObjectMetadata> page = store.list(root.resolve("runs/"), pageSize, pageToken);
-    List<Run> runs =
-        page.items().stream()
-            .map(m -> readAt(m.uri()))
-            .flatMap(Optional::stream)
-            .map(Versioned::run)
-            .toList();
-    return new Page<>(runs, page.nextPageToken());
-  }
-
-  /** Every run, read page by page. */
-  public java.util.stream.Stream<Run> all() {
-    return store
-        .listAll(root.resolve("runs/"))
-        .map(m -> readAt(m.uri()))
-        .flatMap(Optional::stream)
-        .map(Versioned::run);
+  public Page<Run> list(
+      String index,
+      String key,
+      Predicate<Run> filter,
+      String filterScope,
+      int pageSize,
+      String pageToken) {
+    return documents.list(
+        index, key, filter, filterScope, pageSize, pageToken, Math.max(1000, pageSize * 20));
   }
 
   /**
@@ -158,41 +163,8 @@ public class RunRepository {
     }
   }
 
-  private Optional<Versioned> read(String id) {
-    return readAt(runUri(id));
-  }
-
-  private Optional<Versioned> readAt(ObjectUri uri) {
-    try (ObjectRead read = store.read(uri)) {
-      Run run = json.readValue(read.readAllBytes(), Run.class);
-      return Optional.of(new Versioned(run, read.metadata().generation()));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read run document " + uri, e);
-    }
-  }
-
-  private void write(ObjectUri uri, Run run, WriteCondition condition) {
-    try {
-      store.write(uri, json.writeValueAsBytes(run), JSON, condition);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private ObjectUri activeUri(String id) {
-    return root.resolve("active/" + id);
-  }
-
-  private ObjectUri runUri(String id) {
-    return root.resolve("runs/" + id + ".json");
-  }
-
-  private static String sha256(String s) {
+  /** Hex SHA-256 of {@code s}. */
+  static String sha256(String s) {
     try {
       return HexFormat.of()
           .formatHex(

@@ -1,55 +1,71 @@
 package dev.mlcp.training.runs;
 
+import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.Machine;
+import dev.mlcp.events.MlcpEvent;
 import dev.mlcp.events.ResourceUse;
-import dev.mlcp.events.RunEvent;
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.events.TrainingCompleted;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.instances.Instance;
 import dev.mlcp.platform.instances.Instances;
+import dev.mlcp.platform.objects.ObjectRead;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.state.Change;
+import dev.mlcp.state.OutboxRelay;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
- * The run lifecycle: submit, provision (with zone fallback), complete, cancel, preemption retry.
- * Every transition is a compare-and-set on the stored run; only the caller whose write made the
- * transition acts on it (deletes the VM, publishes the event), so duplicates and concurrent
- * replicas are harmless.
+ * Orchestrates the run lifecycle over the ports: the rules of each transition are {@link Run}'s,
+ * this class makes the compare-and-set write and, only when its write made the transition, the side
+ * effects: publishing the transition's events (from the run's outbox), creating or deleting VMs,
+ * submitting follow-ups. Duplicates and concurrent replicas therefore act once.
  */
 public class RunService {
   private static final Logger LOG = Logger.getLogger(RunService.class);
 
+  /** Where, under a run's output prefix, the agent writes its completion record per attempt. */
+  static final String COMPLETION_RECORD = "_mlcp/attempt-%d/completion.json";
+
   private final RunRepository runs;
   private final Instances instances;
   private final InstancePlan plan;
-  private final RunEvents events;
+  private final OutboxRelay<Run> relay;
+  private final ObjectStore objects;
+  private final CloudEventCodec codec;
   private final IdGenerator ids;
   private final Clock clock;
   private final int maxAttempts;
-  private final String defaultOnPreemption;
+  private final PreemptionPolicy defaultOnPreemption;
 
   public RunService(
       RunRepository runs,
       Instances instances,
       InstancePlan plan,
-      RunEvents events,
+      OutboxRelay<Run> relay,
+      ObjectStore objects,
+      CloudEventCodec codec,
       IdGenerator ids,
       Clock clock,
       int maxAttempts,
-      String defaultOnPreemption) {
+      PreemptionPolicy defaultOnPreemption) {
     this.runs = runs;
     this.instances = instances;
     this.plan = plan;
-    this.events = events;
+    this.relay = relay;
+    this.objects = objects;
+    this.codec = codec;
     this.ids = ids;
     this.clock = clock;
     this.maxAttempts = maxAttempts;
@@ -57,24 +73,46 @@ public class RunService {
   }
 
   /**
-   * Accepts a run and provisions its VM. The same {@code requestKey} from the same owner always
-   * yields the same run (the first one), whatever happened to it since.
+   * A request for a run.
    *
-   * @param owner email the run belongs to
+   * @param owner email the run belongs to (lower-cased here)
+   * @param origin how it was requested
    * @param spec what to run; checked against {@link RunSpecRules}
    * @param requestKey idempotency key, null for none
    * @param parentRunId the run whose success started this one, null for none
-   * @return the run after provisioning was attempted
-   * @throws InvalidRunSpecException naming every invalid field
    */
+  public record Submission(
+      String owner, RunOrigin origin, RunSpec spec, String requestKey, String parentRunId) {
+    public Submission {
+      owner = owner == null ? null : owner.trim().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Submits a run requested through the REST API by {@code owner}. */
   public Run submit(String owner, RunSpec spec, String requestKey, String parentRunId) {
-    RunSpecRules.require(spec, "spec");
+    return submit(new Submission(owner, RunOrigin.api(owner), spec, requestKey, parentRunId));
+  }
+
+  /**
+   * Accepts a run and provisions its VM. The same {@code requestKey} from the same owner always
+   * yields the same run (the first one), whatever happened to it since; the same key with a
+   * different request is refused.
+   *
+   * @throws InvalidRunSpecException naming every invalid field
+   * @throws IdempotencyKeyReusedException when the key was used for a different request
+   */
+  public Run submit(Submission request) {
+    RunSpecRules.require(request.spec(), "spec");
+    String hash = RunRepository.sha256(String.valueOf(request.spec()));
     String id = newRunId();
-    if (requestKey != null) {
-      String bound = runs.bindKey(owner, requestKey, id);
+    if (request.requestKey() != null) {
+      String bound = runs.bindKey(request.owner(), request.requestKey(), id);
       if (!bound.equals(id)) {
         Optional<Run> existing = runs.find(bound);
         if (existing.isPresent()) {
+          if (existing.get().requestHash() != null && !existing.get().requestHash().equals(hash)) {
+            throw new IdempotencyKeyReusedException(request.requestKey(), bound);
+          }
           return existing.get();
         }
         // The key was bound by a submit that died before storing its run: finish its work.
@@ -83,7 +121,17 @@ public class RunService {
     }
     Instant now = clock.instant();
     Run queued =
-        Run.queued(id, owner, spec, now, now.plus(plan.limit(spec)), requestKey, parentRunId);
+        Run.queued(
+            id,
+            request.owner(),
+            request.origin(),
+            request.spec(),
+            plan.outputUri(id, request.spec()),
+            now,
+            now.plus(plan.limit(request.spec())),
+            request.requestKey(),
+            hash,
+            request.parentRunId());
     try {
       runs.create(queued);
     } catch (PlatformException e) {
@@ -93,7 +141,9 @@ public class RunService {
       }
       return runs.find(id).orElseThrow(() -> e);
     }
-    LOG.infof("run %s queued for %s (image %s)", id, owner, spec.image());
+    LOG.infof(
+        "run %s queued for %s via %s (image %s)",
+        id, request.owner(), request.origin().via().wireName(), request.spec().image());
     return provision(id);
   }
 
@@ -102,71 +152,49 @@ public class RunService {
    * again for the same run: only one caller wins the move to PROVISIONING.
    */
   public Run provision(String runId) {
-    AtomicReference<Boolean> won = new AtomicReference<>(false);
-    Run claimed =
-        runs.update(
-                runId,
-                r -> {
-                  won.set(false);
-                  if (r.state() != RunState.QUEUED && r.state() != RunState.RETRYING) {
-                    return r;
-                  }
-                  won.set(true);
-                  String instance = r.instanceNameFor(r.attempt());
-                  return r.placed(instance, null)
-                      .moveTo(RunState.PROVISIONING, clock.instant(), null);
-                })
-            .orElseThrow(() -> new IllegalArgumentException("no run " + runId));
-    if (!won.get()) {
-      return claimed;
+    Change<Run> claim = transition(runId, r -> r.claim(clock.instant()));
+    return claim.changed() ? createInstance(claim.after()) : claim.after();
+  }
+
+  /**
+   * The reconciler found a PROVISIONING run without its VM (the create failed transiently, or the
+   * service died mid-way): try the create again; a VM that exists after all is adopted.
+   */
+  public Run resumeProvisioning(Run run) {
+    if (run.state() != RunState.PROVISIONING) {
+      return run;
     }
-    return createInstance(claimed);
+    return createInstance(run);
+  }
+
+  /** The reconciler found the VM of a PROVISIONING run: the run is RUNNING. */
+  public Run adopt(Run run, Instance vm) {
+    return place(run, vm.zone());
   }
 
   private Run createInstance(Run run) {
     List<String> zones = plan.zones(run);
     try {
       Instance created = instances.create(plan.instanceFor(run, zones));
-      Run placed =
-          runs.update(
-                  run.id(),
-                  r -> {
-                    if (r.state() != RunState.PROVISIONING || r.attempt() != run.attempt()) {
-                      return r;
-                    }
-                    return r.placed(created.name(), created.zone())
-                        .moveTo(RunState.RUNNING, clock.instant(), null)
-                        .started(clock.instant());
-                  })
-              .orElseThrow();
-      if (placed.state() == RunState.RUNNING && placed.zone() != null) {
-        events.publish(
-            new RunEvent.Provisioning(
-                placed.id(),
-                placed.owner(),
-                placed.attempt(),
-                placed.instance(),
-                placed.zone(),
-                machine(placed)));
-        events.publish(
-            new RunEvent.Running(
-                placed.id(),
-                placed.owner(),
-                placed.attempt(),
-                placed.instance(),
-                placed.zone(),
-                placed.startedAt()));
-      } else if (placed.state().terminal()) {
-        // Cancelled while the VM was being created: the VM must not outlive the run.
-        deleteInstance(created.zone(), created.name());
-      }
-      LOG.infof(
-          "run %s attempt %d running on %s in %s",
-          run.id(), run.attempt(), created.name(), created.zone());
-      return placed;
+      return place(run, created.zone());
     } catch (PlatformException e) {
       return provisioningFailed(run, zones, e);
     }
+  }
+
+  private Run place(Run run, String zone) {
+    Change<Run> placed =
+        transition(run.id(), r -> r.placed(run.attempt(), zone, machine(r), clock.instant()));
+    Run after = placed.after();
+    if (placed.changed()) {
+      relay.drain(run.id());
+      LOG.infof(
+          "run %s attempt %d running on %s in %s", run.id(), run.attempt(), after.instance(), zone);
+    } else if (after.state().terminal() || after.attempt() != run.attempt()) {
+      // Cancelled (or moved on) while the VM was being created: it must not outlive the run.
+      deleteQuietly(zone, run.instance());
+    }
+    return after;
   }
 
   private Run provisioningFailed(Run run, List<String> zones, PlatformException e) {
@@ -185,27 +213,21 @@ public class RunService {
                 + "): "
                 + e.getMessage());
       case ALREADY_EXISTS:
-        // A previous provision of this attempt created the VM and died before recording it.
-        return runs.update(
-                run.id(),
-                r ->
-                    r.state() == RunState.PROVISIONING && r.attempt() == run.attempt()
-                        ? r.moveTo(RunState.RUNNING, clock.instant(), null).started(clock.instant())
-                        : r)
-            .orElseThrow();
+        // A previous create of this attempt made the VM and died before recording it.
+        for (String zone : zones) {
+          Optional<Instance> vm = instances.get(zone, run.instance());
+          if (vm.isPresent()) {
+            return place(run, vm.get().zone());
+          }
+        }
+        return run;
       case TRANSIENT:
-        // Leave it PROVISIONING: the reconciler retries it once it has settled.
+        // The VM may or may not exist (a timeout after the insert): stay PROVISIONING, so a VM
+        // that does exist is adopted by the reconciler, and one that does not is created again.
         LOG.warnf(
-            "run %s: creating its VM failed transiently (%s); the reconciler retries",
+            "run %s: creating its VM failed transiently (%s); the reconciler looks again",
             run.id(), e.reason());
-        return runs.update(
-                run.id(),
-                r ->
-                    r.state() == RunState.PROVISIONING && r.attempt() == run.attempt()
-                        ? r.moveTo(
-                            RunState.RETRYING, clock.instant(), "VM creation failed: " + e.reason())
-                        : r)
-            .orElseThrow();
+        return runs.find(run.id()).orElse(run);
       default:
         return fail(
             run.id(),
@@ -220,110 +242,122 @@ public class RunService {
   }
 
   /**
-   * Applies the VM agent's completion report. Duplicates, reports of earlier attempts and reports
-   * for ended runs change nothing; exactly one delivery marks the run and deletes its VM.
+   * Applies a VM agent's completion report. Only what training-runner cannot derive is taken from
+   * it: the exit code, reason and resource use of the run's current attempt, when the report names
+   * that attempt's own instance. Duplicates, late reports and reports that do not match change
+   * nothing. The transition's event is published before the VM's deletion is requested, and the
+   * deletion is not awaited.
    *
-   * @return the run after the event
+   * @return the run after the report, empty for an unknown run
    */
   public Optional<Run> complete(EventEnvelope<TrainingCompleted> envelope) {
     TrainingCompleted done = envelope.data();
-    AtomicReference<Run> before = new AtomicReference<>();
-    Optional<Run> after =
+    CompletionReport report = CompletionReport.of(envelope.id(), done);
+    Optional<Change<Run>> change =
         runs.update(
             done.runId(),
-            r -> {
-              before.set(r);
-              if (r.state().terminal()
-                  || r.handled(envelope.id())
-                  || done.attempt() < r.attempt()) {
-                return r;
-              }
-              double cost = cost(r, done.resourceUse());
-              Run reported =
-                  r.completed(
-                      envelope.id(),
-                      done.exitCode(),
-                      done.outputUri(),
-                      done.resourceUse(),
-                      r.costEstimateUsd() + cost,
-                      done.startedAt());
-              return done.succeeded() && done.outputUri() != null
-                  ? reported.moveTo(RunState.SUCCEEDED, clock.instant(), null)
-                  : reported.moveTo(RunState.FAILED, clock.instant(), failureReason(done));
-            });
-    if (after.isEmpty()) {
+            r -> r.complete(report, cost(r, report.resourceUse()), machine(r), clock.instant()));
+    if (change.isEmpty()) {
       LOG.warnf(
-          "completion %s for unknown run %s: deleting its VM %s",
+          "completion %s names unknown run %s; its VM %s is deleted only if labelled for it",
           envelope.id(), done.runId(), done.instance());
-      deleteInstance(done.zone(), done.instance());
-      return after;
+      deleteIfLabelledFor(done.runId(), done.zone(), done.instance(), null);
+      return Optional.empty();
     }
-    Run run = after.get();
-    boolean transitioned = before.get() != run;
-    if (!transitioned) {
-      if (done.attempt() < run.attempt() && !run.handled(envelope.id())) {
-        // A late report of an earlier attempt: its VM is not the current one.
-        deleteInstance(done.zone(), done.instance());
+    Run before = change.get().before();
+    Run run = change.get().after();
+    if (!change.get().changed()) {
+      Run.Verdict verdict = before.judge(report);
+      switch (verdict) {
+        case EARLIER_ATTEMPT, ENDED ->
+            deleteIfLabelledFor(run.id(), done.zone(), done.instance(), currentVm(run));
+        case MISMATCH ->
+            LOG.warnf(
+                "completion %s for run %s names attempt %d on %s, but the run is at attempt %d on"
+                    + " %s: not believed; the reconciler deals with stray VMs",
+                envelope.id(),
+                run.id(),
+                done.attempt(),
+                done.instance(),
+                run.attempt(),
+                run.instance());
+        default -> {}
       }
-      return after;
+      return Optional.of(run);
     }
-    deleteInstance(done.zone(), done.instance());
-    publishOutcome(run, done);
-    if (run.state() == RunState.SUCCEEDED && !run.spec().next().isEmpty()) {
+    relay.drain(run.id());
+    deleteQuietly(run.zone(), run.instance());
+    LOG.infof("run %s %s (attempt %d)", run.id(), run.state(), run.attempt());
+    if (run.followUpsPending()) {
       startFollowUps(run);
     }
-    return after;
-  }
-
-  private void publishOutcome(Run run, TrainingCompleted done) {
-    if (run.state() == RunState.SUCCEEDED) {
-      events.publish(
-          new RunEvent.Succeeded(
-              run.id(),
-              run.owner(),
-              run.attempt(),
-              run.spec().name(),
-              run.spec().image(),
-              done.outputUri(),
-              machine(run),
-              run.resourceUse(),
-              run.costEstimateUsd(),
-              run.startedAt(),
-              run.finishedAt(),
-              run.spec().labels()));
-    } else {
-      events.publish(
-          new RunEvent.Failed(run.id(), run.owner(), run.attempt(), done.exitCode(), run.reason()));
-    }
+    return runs.find(run.id());
   }
 
   /**
-   * Cancels the run: its VM is deleted and the run ends CANCELLED.
+   * The durable second channel of a completion: the agent writes its event into the run's staging
+   * prefix before publishing. When the reconciler finds a run whose VM is gone, the record (if the
+   * agent got to write it) completes the run as the lost event would have.
    *
-   * @return the run, unchanged when it had already ended
+   * @return the run after applying the record, empty when there is no record
+   */
+  public Optional<Run> completeFromRecord(Run run) {
+    if (run.outputUri() == null || run.state().terminal()) {
+      return Optional.empty();
+    }
+    ObjectUri record;
+    try {
+      record =
+          ObjectUri.parse(run.outputUri())
+              .resolve(String.format(Locale.ROOT, COMPLETION_RECORD, run.attempt()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    byte[] document;
+    try (ObjectRead read = objects.read(record)) {
+      document = read.stream().readNBytes(64 * 1024);
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    } catch (IOException e) {
+      LOG.warnf("run %s: completion record %s unreadable: %s", run.id(), record, e.toString());
+      return Optional.empty();
+    }
+    EventEnvelope<MlcpEvent> envelope;
+    try {
+      envelope = codec.decodeStructured(document);
+    } catch (RuntimeException e) {
+      LOG.warnf("run %s: completion record %s is invalid: %s", run.id(), record, e.getMessage());
+      return Optional.empty();
+    }
+    if (!(envelope.data() instanceof TrainingCompleted done) || !done.runId().equals(run.id())) {
+      LOG.warnf("run %s: completion record %s is not this run's completion", run.id(), record);
+      return Optional.empty();
+    }
+    LOG.infof("run %s: completed from its completion record (the event was lost)", run.id());
+    return complete(
+        new EventEnvelope<>(envelope.id(), envelope.source(), envelope.time(), run.id(), done));
+  }
+
+  /**
+   * Cancels the run: its VM is deleted and it ends CANCELLED.
+   *
+   * @return the run, unchanged when it had already ended; empty when there is no such run
    */
   public Optional<Run> cancel(String runId, String cancelledBy) {
-    AtomicReference<Run> before = new AtomicReference<>();
-    Optional<Run> after =
-        runs.update(
-            runId,
-            r -> {
-              before.set(r);
-              return r.state().terminal()
-                  ? r
-                  : r.moveTo(RunState.CANCELLED, clock.instant(), "cancelled by " + cancelledBy);
-            });
-    after
-        .filter(r -> r != before.get())
+    Optional<Change<Run>> change = runs.update(runId, r -> r.cancel(cancelledBy, clock.instant()));
+    change
+        .filter(Change::changed)
+        .map(Change::after)
         .ifPresent(
             r -> {
-              if (r.instance() != null && r.zone() != null) {
-                deleteInstance(r.zone(), r.instance());
-              }
-              events.publish(new RunEvent.Cancelled(r.id(), r.owner(), r.attempt(), cancelledBy));
+              relay.drain(r.id());
+              deleteQuietly(r.zone(), r.instance());
               LOG.infof("run %s cancelled by %s", r.id(), cancelledBy);
             });
-    return after;
+    return change.map(Change::after);
   }
 
   /**
@@ -332,26 +366,13 @@ public class RunService {
    * @param exitCode the container's exit code when known
    */
   public Run fail(String runId, Integer exitCode, String reason) {
-    AtomicReference<Run> before = new AtomicReference<>();
-    Run after =
-        runs.update(
-                runId,
-                r -> {
-                  before.set(r);
-                  return r.state().terminal()
-                      ? r
-                      : r.moveTo(RunState.FAILED, clock.instant(), reason);
-                })
-            .orElseThrow(() -> new IllegalArgumentException("no run " + runId));
-    if (after != before.get()) {
-      if (after.instance() != null && after.zone() != null) {
-        deleteInstance(after.zone(), after.instance());
-      }
-      events.publish(
-          new RunEvent.Failed(after.id(), after.owner(), after.attempt(), exitCode, reason));
+    Change<Run> change = transition(runId, r -> r.fail(exitCode, reason, clock.instant()));
+    if (change.changed()) {
+      relay.drain(runId);
+      deleteQuietly(change.after().zone(), change.after().instance());
       LOG.infof("run %s failed: %s", runId, reason);
     }
-    return after;
+    return change.after();
   }
 
   /**
@@ -359,62 +380,60 @@ public class RunService {
    * that moves the run out of RUNNING acts.
    */
   public Run preempted(String runId, String instance, String why) {
-    AtomicReference<Run> before = new AtomicReference<>();
-    Run after =
-        runs.update(
-                runId,
-                r -> {
-                  before.set(r);
-                  boolean current = instance == null || instance.equals(r.instance());
-                  if (!current
-                      || (r.state() != RunState.RUNNING && r.state() != RunState.PROVISIONING)) {
-                    return r;
-                  }
-                  Run p = r.moveTo(RunState.PREEMPTED, clock.instant(), why);
-                  String policy = onPreemption(r);
-                  if (policy.equals("fail") || r.attempt() >= maxAttempts) {
-                    String reason =
-                        policy.equals("fail")
-                            ? why + "; the run's policy is not to retry"
-                            : why + "; gave up after " + r.attempt() + " attempts";
-                    return p.moveTo(RunState.FAILED, clock.instant(), reason);
-                  }
-                  boolean spot = policy.equals("retry");
-                  return p.nextAttempt(spot)
-                      .withDeadline(clock.instant().plus(plan.limit(r.spec())))
-                      .moveTo(
-                          RunState.RETRYING,
-                          clock.instant(),
-                          why + "; retrying " + (spot ? "on Spot" : "on demand"));
-                })
-            .orElseThrow(() -> new IllegalArgumentException("no run " + runId));
-    Run was = before.get();
-    if (after == was) {
-      return after;
+    Change<Run> change =
+        transition(
+            runId,
+            r ->
+                r.preempt(
+                    instance,
+                    why,
+                    PreemptionPolicy.parse(r.spec().onPreemption(), defaultOnPreemption),
+                    maxAttempts,
+                    clock.instant().plus(plan.limit(r.spec())),
+                    clock.instant()));
+    if (!change.changed()) {
+      return change.after();
     }
-    if (was.instance() != null && was.zone() != null) {
-      deleteInstance(was.zone(), was.instance());
-    }
-    events.publish(
-        new RunEvent.Preempted(
-            was.id(), was.owner(), was.attempt(), was.instance(), String.valueOf(was.zone())));
-    if (after.state() == RunState.FAILED) {
-      events.publish(
-          new RunEvent.Failed(after.id(), after.owner(), after.attempt(), null, after.reason()));
-      return after;
-    }
-    events.publish(
-        new RunEvent.Retrying(after.id(), after.owner(), after.attempt(), why, after.spot()));
-    return provision(runId);
+    Run was = change.before();
+    relay.drain(runId);
+    deleteQuietly(was.zone(), was.instance());
+    return change.after().state() == RunState.RETRYING ? provision(runId) : change.after();
   }
 
-  /** Deletes a VM; already gone is fine. Failures are logged: the reconciler tries again. */
-  void deleteInstance(String zone, String name) {
+  /** Submits the follow-up runs of a succeeded run (idempotently), then marks them started. */
+  public List<Run> startFollowUps(Run parent) {
+    List<Run> started = new ArrayList<>();
+    List<RunSpec> next = parent.spec().next();
+    for (int i = 0; i < next.size(); i++) {
+      RunSpec template = next.get(i);
+      List<String> inputs = new ArrayList<>();
+      inputs.add(parent.artifactUri());
+      inputs.addAll(template.inputs());
+      started.add(
+          submit(
+              new Submission(
+                  parent.owner(),
+                  RunOrigin.followUp(parent.id()),
+                  template.withInputs(inputs),
+                  parent.id() + "/next/" + i,
+                  parent.id())));
+    }
+    runs.update(parent.id(), Run::followUpsStarted);
+    return started;
+  }
+
+  /** Publishes a run's pending events now (after a transition made elsewhere). */
+  public void drain(String runId) {
+    relay.drain(runId);
+  }
+
+  /** Requests the VM's deletion without waiting for it; already gone is fine. */
+  void deleteQuietly(String zone, String name) {
     if (zone == null || name == null) {
       return;
     }
     try {
-      instances.delete(zone, name);
+      instances.requestDelete(zone, name);
     } catch (PlatformException e) {
       LOG.warnf(
           "deleting VM %s in %s failed (%s: %s); the reconciler will retry",
@@ -422,8 +441,38 @@ public class RunService {
     }
   }
 
-  private String onPreemption(Run run) {
-    return run.spec().onPreemption() == null ? defaultOnPreemption : run.spec().onPreemption();
+  /**
+   * Deletes the VM a report names only when it carries {@code mlcp-run=<runId>} and is not {@code
+   * keep} (the run's current VM): a forged report cannot delete a serving or notebook VM.
+   */
+  private void deleteIfLabelledFor(String runId, String zone, String name, String keep) {
+    if (zone == null || name == null || name.equals(keep)) {
+      return;
+    }
+    try {
+      Optional<Instance> vm = instances.get(zone, name);
+      if (vm.isEmpty()) {
+        return;
+      }
+      if (runId.equals(vm.get().labels().get(InstancePlan.RUN_LABEL))) {
+        deleteQuietly(zone, name);
+      } else {
+        LOG.warnf(
+            "a completion for run %s names VM %s, which is not labelled for it: left alone",
+            runId, name);
+      }
+    } catch (PlatformException e) {
+      LOG.warnf("cannot check VM %s for run %s (%s); the reconciler looks", name, runId, e.kind());
+    }
+  }
+
+  private static String currentVm(Run run) {
+    return run.state().terminal() ? null : run.instance();
+  }
+
+  private Change<Run> transition(String runId, UnaryOperator<Run> change) {
+    return runs.update(runId, change)
+        .orElseThrow(() -> new IllegalArgumentException("no run " + runId));
   }
 
   private Machine machine(Run run) {
@@ -438,53 +487,10 @@ public class RunService {
         s.acceleratorType(),
         s.acceleratorCount(),
         run.spot(),
-        use.wallSeconds());
-  }
-
-  private static String failureReason(TrainingCompleted done) {
-    if (done.reason() != null) {
-      return done.reason();
-    }
-    if (done.exitCode() == 0) {
-      return "the agent reported success but no output location";
-    }
-    return "container exited with status " + done.exitCode();
+        use == null ? 0 : use.wallSeconds());
   }
 
   private String newRunId() {
     return ids.prefixed("run").toLowerCase(Locale.ROOT);
-  }
-
-  /** Runs started when {@code parent} succeeded, one per {@code next} template. */
-  public List<Run> startFollowUps(Run parent) {
-    List<Run> started = new ArrayList<>();
-    List<RunSpec> next = parent.spec().next();
-    for (int i = 0; i < next.size(); i++) {
-      RunSpec template = next.get(i);
-      List<String> inputs = new ArrayList<>();
-      inputs.add(parent.artifactUri());
-      inputs.addAll(template.inputs());
-      RunSpec child =
-          new RunSpec(
-              template.name(),
-              template.image(),
-              template.command(),
-              template.args(),
-              template.env(),
-              template.secrets(),
-              template.machineType(),
-              template.acceleratorType(),
-              template.acceleratorCount(),
-              template.spot(),
-              template.onPreemption(),
-              template.zones(),
-              template.maxRunDurationSeconds(),
-              inputs,
-              template.outputUri(),
-              template.labels(),
-              template.next());
-      started.add(submit(parent.owner(), child, parent.id() + "/next/" + i, parent.id()));
-    }
-    return started;
   }
 }

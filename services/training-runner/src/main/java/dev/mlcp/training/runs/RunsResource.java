@@ -2,6 +2,7 @@ package dev.mlcp.training.runs;
 
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.platform.Page;
+import dev.mlcp.state.InvalidPageTokenException;
 import dev.mlcp.training.TrainingConfig;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
@@ -56,14 +57,22 @@ public class RunsResource {
       throw new ApiException.BadRequest(
           "Idempotency-Key", "must be 1-" + MAX_KEY_LENGTH + " characters");
     }
-    Run run = service.submit(caller.email(), spec, idempotencyKey, null);
+    Run run;
+    try {
+      run = service.submit(caller.email(), spec, idempotencyKey, null);
+    } catch (IdempotencyKeyReusedException e) {
+      throw new ApiException.Unprocessable("Idempotency-Key", e.getMessage());
+    }
     return Response.created(URI.create("/v1/runs/" + run.id())).entity(RunView.of(run)).build();
   }
 
   @GET
   @Operation(
       summary = "List runs",
-      description = "Newest last. Non-admins see their own runs only.")
+      description =
+          "Newest first, in full pages. Non-admins see their own runs only. Filters by owner and"
+              + " state use indexes; a label filter is applied on top (a page may come back short"
+              + " with a nextPageToken when few runs match).")
   public RunView.Page list(
       @QueryParam("state") String state,
       @QueryParam("owner") String owner,
@@ -75,34 +84,51 @@ public class RunsResource {
       throw new ApiException.BadRequest(
           "pageSize", "must be between 1 and " + config.maxPageSize());
     }
-    Predicate<Run> filter = r -> true;
-    if (state != null) {
-      RunState wanted = parseState(state);
-      filter = filter.and(r -> r.state() == wanted);
+    if (pageToken != null && pageToken.length() > 2048) {
+      throw new ApiException.BadRequest("pageToken", "is not a token this service issued");
     }
-    String ownerFilter = owner;
+    RunState wanted = state == null ? null : parseState(state);
+    String who = owner == null ? null : owner.trim().toLowerCase(Locale.ROOT);
     if (!caller.admin()) {
-      if (owner != null && !owner.equalsIgnoreCase(caller.email())) {
+      if (who != null && !who.equals(caller.email())) {
         throw new ApiException.Forbidden("Only admins may list other people's runs.");
       }
-      ownerFilter = caller.email();
+      who = caller.email();
     }
-    if (ownerFilter != null) {
-      String o = ownerFilter;
-      filter = filter.and(r -> r.owner().equalsIgnoreCase(o));
-    }
+    Predicate<Run> filter = r -> true;
+    String filterScope = "";
     if (label != null) {
       int eq = label.indexOf('=');
-      if (eq < 1) {
+      if (eq < 1 || label.length() > 128) {
         throw new ApiException.BadRequest("label", "must be key=value");
       }
       String key = label.substring(0, eq);
       String value = label.substring(eq + 1);
-      filter = filter.and(r -> value.equals(r.spec().labels().get(key)));
+      filter = r -> value.equals(r.spec().labels().get(key));
+      filterScope = "label:" + label;
     }
-    Page<Run> page = runs.list(size, pageToken);
-    List<RunView> views = page.items().stream().filter(filter).map(RunView::of).toList();
-    return new RunView.Page(views, page.nextPageToken());
+    String index;
+    String key;
+    if (who != null && wanted != null) {
+      index = RunRepository.BY_OWNER_STATE;
+      key = RunRepository.ownerState(who, wanted);
+    } else if (who != null) {
+      index = RunRepository.BY_OWNER;
+      key = who;
+    } else if (wanted != null) {
+      index = RunRepository.BY_STATE;
+      key = wanted.name();
+    } else {
+      index = RunRepository.ALL;
+      key = RunRepository.YES;
+    }
+    Page<Run> page;
+    try {
+      page = runs.list(index, key, filter, filterScope, size, pageToken);
+    } catch (InvalidPageTokenException e) {
+      throw new ApiException.BadRequest("pageToken", e.getMessage());
+    }
+    return new RunView.Page(page.items().stream().map(RunView::of).toList(), page.nextPageToken());
   }
 
   @GET

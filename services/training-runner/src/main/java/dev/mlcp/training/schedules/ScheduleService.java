@@ -2,6 +2,7 @@ package dev.mlcp.training.schedules;
 
 import dev.mlcp.training.runs.InvalidRunSpecException;
 import dev.mlcp.training.runs.Run;
+import dev.mlcp.training.runs.RunOrigin;
 import dev.mlcp.training.runs.RunService;
 import dev.mlcp.training.runs.RunSpecRules;
 import dev.mlcp.training.runs.SpecViolation;
@@ -87,7 +88,14 @@ public class ScheduleService {
   public Run fire(Schedule schedule, Instant tick) {
     Instant minute = tick.truncatedTo(ChronoUnit.MINUTES);
     String key = "schedule:" + schedule.name() + "@" + minute;
-    Run run = runs.submit(schedule.owner(), schedule.template(), key, null);
+    Run run =
+        runs.submit(
+            new RunService.Submission(
+                schedule.owner(),
+                RunOrigin.schedule(schedule.name()),
+                schedule.template(),
+                key,
+                null));
     LOG.infof("schedule %s tick %s → %s", schedule.name(), minute, run.id());
     return run;
   }

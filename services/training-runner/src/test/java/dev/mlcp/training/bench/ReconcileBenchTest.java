@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.ResourceUse;
 import dev.mlcp.events.RunSpec;
@@ -14,12 +15,13 @@ import dev.mlcp.platform.instances.Instance;
 import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
+import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.training.LocalVmResource;
 import dev.mlcp.training.runs.InstancePlan;
 import dev.mlcp.training.runs.MutableClock;
+import dev.mlcp.training.runs.PreemptionPolicy;
 import dev.mlcp.training.runs.Reconciler;
 import dev.mlcp.training.runs.Run;
-import dev.mlcp.training.runs.RunEvents;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
 import dev.mlcp.training.runs.TestTrainingConfig;
@@ -76,19 +78,30 @@ class ReconcileBenchTest {
     RecordingInstances instances = new RecordingInstances();
     RunRepository runs = new RunRepository(store, ObjectUri.parse(config.stateUri()), json);
     InstancePlan plan = new InstancePlan(config, json, "#!/bin/bash\necho agent\n");
+    OutboxRelay<Run> relay =
+        new OutboxRelay<>(
+            runs.documents(), e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5));
     RunService service =
         new RunService(
             runs,
             instances,
             plan,
-            new RunEvents(e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5)),
+            relay,
+            store,
+            new CloudEventCodec(json),
             new UlidIdGenerator(clock, new SecureRandom()),
             clock,
             config.maxAttempts(),
-            config.defaultOnPreemption());
+            PreemptionPolicy.RETRY);
     Reconciler reconciler =
         new Reconciler(
-            runs, service, instances, clock, config.reconcileSettle(), config.missingGrace());
+            runs,
+            service,
+            instances,
+            relay,
+            clock,
+            config.reconcileSettle(),
+            config.missingGrace());
 
     long setupStart = System.nanoTime();
     List<Run> created = submit(service, healthy + ended + vanished);

@@ -7,6 +7,7 @@ import dev.mlcp.platform.instances.InstanceFilter;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.instances.Instances;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,17 @@ final class FakeInstances implements Instances {
   final AtomicInteger createCalls = new AtomicInteger();
   final Set<String> exhaustedZones = ConcurrentHashMap.newKeySet();
   volatile PlatformException createFailure;
+
+  /** Fails the create after making the VM (a timeout while polling the insert operation). */
+  volatile PlatformException createFailureAfterInsert;
+
+  /** How long a waiting {@link #delete} takes (GCE's delete operation). */
+  volatile Duration deleteOperation = Duration.ZERO;
+
+  final List<String> requestedDeletes = new CopyOnWriteArrayList<>();
+
+  /** VMs whose deletion throws an unexpected exception (a bug, a broken client). */
+  final Set<String> deleteExplodes = ConcurrentHashMap.newKeySet();
 
   @Override
   public Instance create(InstanceSpec spec) {
@@ -57,6 +69,9 @@ final class FakeInstances implements Instances {
               Instant.now());
       vms.put(spec.name(), vm);
       specs.put(spec.name(), spec);
+      if (createFailureAfterInsert != null) {
+        throw createFailureAfterInsert;
+      }
       return vm;
     }
     throw new PlatformException(
@@ -92,6 +107,23 @@ final class FakeInstances implements Instances {
 
   @Override
   public boolean delete(String zone, String name) {
+    deleteCalls.add(name);
+    boolean existed = vms.remove(name) != null;
+    try {
+      Thread.sleep(deleteOperation.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return existed;
+  }
+
+  /** Like GCE: the delete is accepted at once and the VM goes away; nobody waits for it. */
+  @Override
+  public boolean requestDelete(String zone, String name) {
+    if (deleteExplodes.contains(name)) {
+      throw new IllegalStateException("delete of " + name + " exploded (test)");
+    }
+    requestedDeletes.add(name);
     deleteCalls.add(name);
     return vms.remove(name) != null;
   }

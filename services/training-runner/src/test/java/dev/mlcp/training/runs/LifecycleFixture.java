@@ -3,6 +3,7 @@ package dev.mlcp.training.runs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.MlcpEvent;
 import dev.mlcp.events.ResourceUse;
@@ -11,6 +12,8 @@ import dev.mlcp.events.TrainingCompleted;
 import dev.mlcp.platform.ids.UlidIdGenerator;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
+import dev.mlcp.state.OutboxRelay;
+import dev.mlcp.state.PendingEvent;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -18,10 +21,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The run lifecycle wired as in production, over the real local ObjectStore (generation
- * preconditions included) and {@link FakeInstances}; events are collected instead of published.
+ * preconditions included) and {@link FakeInstances}; published events are collected, and publishing
+ * can be made to fail.
  */
 final class LifecycleFixture {
   static final String IMAGE = "europe-docker.pkg.dev/mlcp-demo/examples/sample-trainer:1";
@@ -29,25 +34,33 @@ final class LifecycleFixture {
 
   final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
   final FakeInstances instances = new FakeInstances();
-  final List<MlcpEvent> events = new CopyOnWriteArrayList<>();
+  final List<PendingEvent> published = new CopyOnWriteArrayList<>();
+  final AtomicBoolean pubsubDown = new AtomicBoolean();
   final ObjectMapper json =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   final TestTrainingConfig config = new TestTrainingConfig();
+  final LocalDirectoryObjectStore store;
   final RunRepository runs;
   final InstancePlan plan;
+  final OutboxRelay<Run> relay;
   final RunService service;
   final Reconciler reconciler;
 
   LifecycleFixture(Path dir) {
-    LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir, clock);
+    store = new LocalDirectoryObjectStore(dir, clock);
     runs = new RunRepository(store, ObjectUri.parse(config.stateUri()), json);
     plan = new InstancePlan(config, json, "#!/bin/bash\necho agent\n");
-    RunEvents runEvents =
-        new RunEvents(
-            e -> {
-              events.add(e);
+    relay =
+        new OutboxRelay<>(
+            runs.documents(),
+            event -> {
+              if (pubsubDown.get()) {
+                return CompletableFuture.failedFuture(
+                    new IllegalStateException("Pub/Sub is down (test)"));
+              }
+              published.add(event);
               return CompletableFuture.completedFuture(null);
             },
             Duration.ofSeconds(5));
@@ -56,14 +69,22 @@ final class LifecycleFixture {
             runs,
             instances,
             plan,
-            runEvents,
+            relay,
+            store,
+            new CloudEventCodec(json),
             new UlidIdGenerator(clock, new SecureRandom()),
             clock,
             config.maxAttempts(),
-            config.defaultOnPreemption());
+            PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY));
     reconciler =
         new Reconciler(
-            runs, service, instances, clock, config.reconcileSettle(), config.missingGrace());
+            runs,
+            service,
+            instances,
+            relay,
+            clock,
+            config.reconcileSettle(),
+            config.missingGrace());
   }
 
   Run submit(RunSpec spec) {
@@ -92,7 +113,23 @@ final class LifecycleFixture {
         done);
   }
 
+  /** Published events of {@code type}, one per ce-id (consumers drop republished duplicates). */
   <T extends MlcpEvent> List<T> events(Class<T> type) {
-    return events.stream().filter(type::isInstance).map(type::cast).toList();
+    return published.stream()
+        .filter(e -> type.isInstance(e.event()))
+        .collect(
+            java.util.stream.Collectors.toMap(
+                PendingEvent::id,
+                e -> type.cast(e.event()),
+                (a, b) -> a,
+                java.util.LinkedHashMap::new))
+        .values()
+        .stream()
+        .toList();
+  }
+
+  /** How many times an event of {@code type} was published, duplicates included. */
+  long publishes(Class<? extends MlcpEvent> type) {
+    return published.stream().filter(e -> type.isInstance(e.event())).count();
   }
 }

@@ -3,10 +3,15 @@ package dev.mlcp.training.runs;
 import static dev.mlcp.training.runs.LifecycleFixture.IMAGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.RunEvent;
 import dev.mlcp.events.RunSpec;
+import dev.mlcp.events.TrainingCompleted;
+import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.instances.Instance;
 import dev.mlcp.platform.instances.InstanceStatus;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.WriteCondition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -174,6 +179,119 @@ class ReconcilerTest {
     assertThat(f.events(RunEvent.Failed.class)).hasSize(1);
     assertThat(f.runs.find(run.id()).orElseThrow().state()).isEqualTo(RunState.FAILED);
     assertThat(f.runs.activeIds().toList()).isEmpty();
+  }
+
+  @Test
+  void a_lost_completion_event_is_recovered_from_the_agents_record_in_one_reconcile()
+      throws Exception {
+    Run run = f.submit(spec(3600, false, null));
+    // The agent wrote its record next to the outputs, published (lost), and deleted its VM.
+    EventEnvelope<TrainingCompleted> completion = f.completion(run, 0);
+    byte[] record =
+        ("{\"specversion\":\"1.0\",\"type\":\"dev.mlcp.training.completed.v1\","
+                + "\"source\":\"//mlcp/vm-agent/"
+                + run.instance()
+                + "\",\"id\":\""
+                + completion.id()
+                + "\",\"time\":\"2026-11-23T10:00:00Z\",\"subject\":\""
+                + run.id()
+                + "\",\"datacontenttype\":\"application/json\",\"data\":"
+                + f.json.writeValueAsString(completion.data())
+                + "}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    f.store.write(
+        ObjectUri.parse(run.outputUri()).resolve("_mlcp/attempt-1/completion.json"),
+        record,
+        "application/json",
+        WriteCondition.none());
+    f.instances.vms.clear();
+    f.clock.advance(Duration.ofMinutes(3));
+
+    Reconciler.Report report = f.reconciler.reconcile();
+
+    Run after = f.runs.find(run.id()).orElseThrow();
+    assertThat(after.state()).isEqualTo(RunState.SUCCEEDED);
+    assertThat(after.artifactUri()).isEqualTo(run.outputUri());
+    assertThat(report.actions()).anyMatch(a -> a.contains("completion record"));
+    assertThat(f.events(RunEvent.Succeeded.class)).hasSize(1);
+    // The event arriving late changes nothing.
+    assertThat(f.service.complete(completion).orElseThrow().state()).isEqualTo(RunState.SUCCEEDED);
+    assertThat(f.publishes(RunEvent.Succeeded.class)).isEqualTo(1);
+  }
+
+  @Test
+  void events_whose_publish_failed_arrive_exactly_once_after_recovery_and_one_reconcile() {
+    f.pubsubDown.set(true);
+    Run run = f.submit(spec(3600, false, null));
+    f.service.complete(f.completion(run, 0));
+    assertThat(f.published).isEmpty();
+    assertThat(f.runs.find(run.id()).orElseThrow().state()).isEqualTo(RunState.SUCCEEDED);
+
+    f.pubsubDown.set(false);
+    Reconciler.Report first = f.reconciler.reconcile();
+    Reconciler.Report second = f.reconciler.reconcile();
+
+    assertThat(first.eventsRepublished()).isEqualTo(3); // provisioning, running, succeeded
+    assertThat(second.eventsRepublished()).isZero();
+    assertThat(f.published).extracting(e -> e.id()).doesNotHaveDuplicates().hasSize(3);
+    assertThat(f.events(RunEvent.Succeeded.class)).hasSize(1);
+  }
+
+  @Test
+  void a_vm_whose_creation_timed_out_is_adopted_not_created_twice() {
+    f.instances.createFailureAfterInsert =
+        new PlatformException(PlatformException.Kind.TRANSIENT, "OPERATION_TIMEOUT", "timeout");
+    Run run = f.submit(spec(3600, false, null));
+    f.instances.createFailureAfterInsert = null;
+    assertThat(run.state()).isEqualTo(RunState.PROVISIONING);
+    f.clock.advance(Duration.ofMinutes(3));
+
+    f.reconciler.reconcile();
+
+    Run after = f.runs.find(run.id()).orElseThrow();
+    assertThat(after.state()).isEqualTo(RunState.RUNNING);
+    assertThat(f.instances.createCalls.get()).isEqualTo(1);
+    assertThat(f.service.complete(f.completion(after, 0)).orElseThrow().state())
+        .isEqualTo(RunState.SUCCEEDED);
+  }
+
+  @Test
+  void a_provisioning_run_without_its_vm_is_created_again_by_the_reconciler() {
+    f.instances.createFailure =
+        new PlatformException(PlatformException.Kind.TRANSIENT, "UNAVAILABLE", "503");
+    Run run = f.submit(spec(3600, false, null));
+    f.instances.createFailure = null;
+    f.clock.advance(Duration.ofMinutes(3));
+
+    f.reconciler.reconcile();
+
+    assertThat(f.runs.find(run.id()).orElseThrow().state()).isEqualTo(RunState.RUNNING);
+    assertThat(f.instances.vms).containsKey(run.id());
+  }
+
+  @Test
+  void one_failing_action_does_not_stop_the_pass() {
+    f.instances.vms.put(
+        "run-00orphan",
+        new Instance(
+            "run-00orphan",
+            "europe-west4-a",
+            InstanceStatus.RUNNING,
+            "n1-standard-4",
+            false,
+            Map.of("mlcp-run", "run-00orphan"),
+            null,
+            null,
+            Instant.now()));
+    f.instances.deleteExplodes.add("run-00orphan");
+    Run overdue = f.submit(spec(600, false, null));
+    f.clock.advance(Duration.ofMinutes(11));
+
+    Reconciler.Report report = f.reconciler.reconcile();
+
+    assertThat(report.failures()).isEqualTo(1);
+    assertThat(f.runs.find(overdue.id()).orElseThrow().state()).isEqualTo(RunState.FAILED);
+    assertThat(f.instances.vms).containsOnlyKeys("run-00orphan");
   }
 
   @Test

@@ -250,7 +250,10 @@ class RunLifecycleTest {
     f.service.complete(f.completion(run, 0));
 
     Run child =
-        f.runs.all().filter(r -> run.id().equals(r.parentRunId())).findFirst().orElseThrow();
+        f.runs.list(RunRepository.BY_OWNER, OWNER, r -> true, "", 10, null).items().stream()
+            .filter(r -> run.id().equals(r.parentRunId()))
+            .findFirst()
+            .orElseThrow();
     assertThat(child.spec().name()).isEqualTo("evaluate");
     assertThat(child.spec().inputs()).containsExactly(f.plan.outputUri(run));
     assertThat(child.state()).isEqualTo(RunState.RUNNING);

@@ -91,4 +91,9 @@ public class TestTrainingConfig implements TrainingConfig {
   public int maxPageSize() {
     return 200;
   }
+
+  @Override
+  public java.util.Optional<List<String>> requestSources() {
+    return java.util.Optional.of(List.of("//cloudbuild/*=*"));
+  }
 }

@@ -172,6 +172,28 @@ public final class ComputeEngineInstances implements Instances {
   }
 
   @Override
+  public boolean requestDelete(String zone, String name) {
+    String what = "delete instance " + name;
+    DeleteInstanceRequest request =
+        DeleteInstanceRequest.newBuilder()
+            .setProject(project)
+            .setZone(zone)
+            .setInstance(name)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    try {
+      Operation operation = retrier.call(what, true, () -> client.deleteCallable().call(request));
+      operations.failIfError(what, operation);
+      return true;
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
   public void reset(String zone, String name) {
     String what = "reset instance " + name;
     ResetInstanceRequest request =
