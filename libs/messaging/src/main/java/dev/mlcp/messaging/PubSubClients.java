@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,9 +50,18 @@ public class PubSubClients {
   private TopicAdminClient topicAdmin;
   private SubscriptionAdminClient subscriptionAdmin;
 
+  private final String projectId;
+
+  /**
+   * @param config Pub/Sub settings
+   * @param projectId the project of every topic and subscription: {@code mlcp.project-id}, the one
+   *     project key of every mlcp library
+   */
   @Inject
-  public PubSubClients(PubSubConfig config) {
+  public PubSubClients(
+      PubSubConfig config, @ConfigProperty(name = "mlcp.project-id") String projectId) {
     this.config = config;
+    this.projectId = projectId;
     if (config.emulatorHost().isPresent()) {
       emulatorChannel =
           ManagedChannelBuilder.forTarget(config.emulatorHost().get()).usePlaintext().build();
@@ -71,7 +81,7 @@ public class PubSubClients {
 
   /** The project of every topic and subscription. */
   public String projectId() {
-    return config.projectId();
+    return projectId;
   }
 
   /** {@code projects/<project>/topics/<topic>}. */

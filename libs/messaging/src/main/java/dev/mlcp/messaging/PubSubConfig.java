@@ -10,9 +10,6 @@ import java.util.Optional;
 @ConfigMapping(prefix = "mlcp.pubsub")
 public interface PubSubConfig {
 
-  /** Google Cloud project holding the topics and subscriptions. */
-  String projectId();
-
   /** {@code host:port} of a Pub/Sub emulator; set means plaintext and no credentials. */
   Optional<String> emulatorHost();
 

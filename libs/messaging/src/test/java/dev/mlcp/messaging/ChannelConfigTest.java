@@ -52,10 +52,6 @@ class ChannelConfigTest {
           }
         };
     return new PubSubConfig() {
-      @Override
-      public String projectId() {
-        return "p";
-      }
 
       @Override
       public Optional<String> emulatorHost() {

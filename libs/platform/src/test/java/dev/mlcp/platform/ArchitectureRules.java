@@ -52,4 +52,44 @@ public final class ArchitectureRules {
           .dependOnClassesThat()
           .resideInAnyPackage("..gcp..", "..local..", "dev.mlcp.platform.config..")
           .because("ports are pure Java interfaces and records");
+
+  /**
+   * The layering of a service, by package: its root package wires (beans, config), {@code ..api..}
+   * packages hold REST resources and views, {@code ..handlers..} packages hold event handlers, and
+   * every other package is domain: plain Java that a unit test runs without a container, without
+   * libs/web (HTTP errors, callers) or libs/messaging.
+   *
+   * @param servicePackage e.g. {@code dev.mlcp.training}
+   */
+  public static ArchRule domainIsPlainJava(String servicePackage) {
+    return noClasses()
+        .that()
+        .resideInAPackage(servicePackage + "..")
+        .and()
+        .resideOutsideOfPackages(servicePackage, "..api..", "..handlers..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "jakarta..",
+            "io.quarkus..",
+            "io.smallrye..",
+            "io.vertx..",
+            "org.eclipse.microprofile..",
+            "dev.mlcp.web..",
+            "dev.mlcp.messaging..")
+        .because(
+            "domain rules are tested without a container; REST lives in ..api.., event handlers"
+                + " in ..handlers.., wiring in the service's root package");
+  }
+
+  /** REST resources and event handlers orchestrate through the domain, never each other. */
+  public static ArchRule apiAndHandlersAreIndependent(String servicePackage) {
+    return noClasses()
+        .that()
+        .resideInAPackage(servicePackage + "..handlers..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage(servicePackage + "..api..")
+        .because("an event handler must not depend on HTTP types");
+  }
 }

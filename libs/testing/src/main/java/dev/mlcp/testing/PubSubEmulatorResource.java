@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Starts a {@link PubSubEmulator} for a {@code @QuarkusTest} and points the mlcp-pubsub connector
- * at it ({@code mlcp.pubsub.emulator-host}, {@code mlcp.pubsub.project-id}, {@code
+ * at it ({@code mlcp.pubsub.emulator-host}, {@code mlcp.project-id}, {@code
  * mlcp.pubsub.provision=true}). Tests reach the emulator through a field annotated {@link
  * InjectPubSubEmulator} or {@link #current()}.
  *
@@ -36,7 +36,7 @@ public final class PubSubEmulatorResource implements QuarkusTestResourceLifecycl
     }
     return Map.of(
         "mlcp.pubsub.emulator-host", emulator.hostPort(),
-        "mlcp.pubsub.project-id", emulator.projectId(),
+        "mlcp.project-id", emulator.projectId(),
         "mlcp.pubsub.provision", "true");
   }
 

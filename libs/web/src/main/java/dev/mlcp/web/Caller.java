@@ -1,7 +1,7 @@
 package dev.mlcp.web;
 
+import dev.mlcp.platform.instances.GceNames;
 import dev.mlcp.web.auth.Roles;
-import dev.mlcp.web.validation.Labels;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
@@ -42,7 +42,7 @@ public class Caller {
 
   /** The email as a GCE label value, for {@code mlcp-owner} labels. */
   public String ownerLabel() {
-    return Labels.safeValue(email());
+    return GceNames.safeLabelValue(email());
   }
 
   /** True when the caller owns {@code ownerEmail}'s resources or is an admin. */

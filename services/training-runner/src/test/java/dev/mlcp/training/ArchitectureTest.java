@@ -1,7 +1,5 @@
 package dev.mlcp.training;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -26,23 +24,12 @@ class ArchitectureTest {
   }
 
   @Test
-  void run_domain_has_no_framework_imports() {
-    noClasses()
-        .that()
-        .haveSimpleNameNotEndingWith("Resource")
-        .and()
-        .haveSimpleNameNotEndingWith("Handler")
-        .and()
-        .haveSimpleNameNotEndingWith("Mapper")
-        .and()
-        .haveSimpleNameNotEndingWith("Access")
-        .and()
-        .resideInAnyPackage("dev.mlcp.training.runs", "dev.mlcp.training.schedules")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "jakarta..", "io.quarkus..", "io.smallrye..", "org.eclipse.microprofile..")
-        .because("lifecycle rules are tested without a container; CDI wiring is in TrainingBeans")
-        .check(MAIN);
+  void domain_packages_are_plain_java() {
+    ArchitectureRules.domainIsPlainJava("dev.mlcp.training").check(MAIN);
+  }
+
+  @Test
+  void handlers_do_not_depend_on_the_rest_api() {
+    ArchitectureRules.apiAndHandlersAreIndependent("dev.mlcp.training").check(MAIN);
   }
 }

@@ -106,7 +106,6 @@ class CrashRestartIT {
     env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
     env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
     env.put("MLCP_PUBSUB_EMULATOR_HOST", emulator.hostPort());
-    env.put("MLCP_PUBSUB_PROJECT_ID", "mlcp-local");
     env.put("MLCP_PUBSUB_PROVISION", "true");
     env.put("MLCP_PUBSUB_PUSH_AUTH", "none");
     // Pull keeps the completion on the subscription while the service is down.

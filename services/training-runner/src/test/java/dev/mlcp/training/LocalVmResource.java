@@ -18,10 +18,21 @@ public class LocalVmResource implements QuarkusTestResourceLifecycleManager {
   public static final String TRAINER_IMAGE =
       "europe-docker.pkg.dev/mlcp-demo/examples/sample-trainer:1";
 
+  private static volatile Path stateDir;
+
+  /**
+   * The state directory the service under test uses (instances, objects), so tests see its local
+   * "cloud" from the outside, whether the service runs in the test JVM or as the packaged app.
+   */
+  public static Path stateDir() {
+    return stateDir;
+  }
+
   @Override
   public Map<String, String> start() {
     Path repo = Path.of("").toAbsolutePath().getParent().getParent();
     Path dir = Path.of("target").toAbsolutePath().resolve("local-vms-" + System.nanoTime());
+    stateDir = dir.resolve("state");
     try {
       Files.createDirectories(dir);
       Path imageMap = dir.resolve("image-map");

@@ -48,7 +48,7 @@ public class BenchBacklog implements QuarkusTestResourceLifecycleManager {
     }
     return Map.of(
         "mlcp.pubsub.emulator-host", emulator.hostPort(),
-        "mlcp.pubsub.project-id", emulator.projectId(),
+        "mlcp.project-id", emulator.projectId(),
         "mlcp.pubsub.provision", "true");
   }
 

@@ -3,7 +3,6 @@ package dev.mlcp.platform.instances;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * What VM to create.
@@ -33,13 +32,9 @@ public record InstanceSpec(
     Duration maxRunDuration,
     boolean externalIp) {
 
-  private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
-  private static final Pattern LABEL_VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
-
   /** Validates names and labels against GCE rules and copies the collections. */
   public InstanceSpec {
-    if (name == null || !NAME.matcher(name).matches()) {
+    if (!GceNames.isValidName(name)) {
       throw new IllegalArgumentException("invalid instance name: " + name);
     }
     if (zones == null || zones.isEmpty()) {
@@ -54,7 +49,7 @@ public record InstanceSpec(
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     labels.forEach(
         (k, v) -> {
-          if (!LABEL_KEY.matcher(k).matches() || !LABEL_VALUE.matcher(v).matches()) {
+          if (!GceNames.isValidLabelKey(k) || !GceNames.isValidLabelValue(v)) {
             throw new IllegalArgumentException("invalid label " + k + "=" + v);
           }
         });
@@ -65,6 +60,6 @@ public record InstanceSpec(
 
   /** Whether {@code name} is a valid GCE resource name. */
   public static boolean isValidName(String name) {
-    return name != null && NAME.matcher(name).matches();
+    return GceNames.isValidName(name);
   }
 }

@@ -1,5 +1,6 @@
 package dev.mlcp.web.validation;
 
+import dev.mlcp.platform.instances.GceNames;
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
 import java.util.Map;
@@ -15,7 +16,7 @@ public class GceLabelsValidator implements ConstraintValidator<GceLabels, Map<St
     }
     boolean valid = true;
     context.disableDefaultConstraintViolation();
-    if (labels.size() > Labels.MAX_LABELS) {
+    if (labels.size() > GceNames.MAX_LABELS) {
       context
           .buildConstraintViolationWithTemplate(context.getDefaultConstraintMessageTemplate())
           .addConstraintViolation();
@@ -25,7 +26,7 @@ public class GceLabelsValidator implements ConstraintValidator<GceLabels, Map<St
         context.unwrap(HibernateConstraintValidatorContext.class);
     for (Map.Entry<String, String> label : labels.entrySet()) {
       String key = label.getKey();
-      if (!Labels.isValidKey(key)) {
+      if (!GceNames.isValidLabelKey(key)) {
         hibernate
             .addMessageParameter("key", shown(key))
             .buildConstraintViolationWithTemplate(
@@ -34,7 +35,7 @@ public class GceLabelsValidator implements ConstraintValidator<GceLabels, Map<St
             .addConstraintViolation();
         valid = false;
       }
-      if (!Labels.isValidValue(label.getValue())) {
+      if (!GceNames.isValidLabelValue(label.getValue())) {
         hibernate
             .addMessageParameter("key", shown(key))
             .buildConstraintViolationWithTemplate(

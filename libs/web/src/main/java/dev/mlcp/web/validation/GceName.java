@@ -7,6 +7,7 @@ import static java.lang.annotation.ElementType.PARAMETER;
 import static java.lang.annotation.ElementType.TYPE_USE;
 import static java.lang.annotation.RetentionPolicy.RUNTIME;
 
+import dev.mlcp.platform.instances.GceNames;
 import jakarta.validation.Constraint;
 import jakarta.validation.Payload;
 import jakarta.validation.ReportAsSingleViolation;
@@ -28,8 +29,8 @@ import java.lang.annotation.Target;
 @Retention(RUNTIME)
 public @interface GceName {
 
-  /** The pattern every GCE resource name matches. */
-  String REGEX = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
+  /** The pattern every GCE resource name matches ({@link GceNames#NAME_REGEX}). */
+  String REGEX = GceNames.NAME_REGEX;
 
   /** The violation message. */
   String message() default

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.platform.instances.Accelerator;
 import dev.mlcp.platform.instances.BootDisk;
+import dev.mlcp.platform.instances.GceNames;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.ServiceAccount;
 import dev.mlcp.training.TrainingConfig;
-import dev.mlcp.web.validation.Labels;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class InstancePlan {
     RunSpec spec = run.spec();
     Map<String, String> labels = new LinkedHashMap<>(spec.labels());
     labels.put(RUN_LABEL, run.id());
-    labels.put(OWNER_LABEL, Labels.safeValue(run.owner()));
+    labels.put(OWNER_LABEL, GceNames.safeLabelValue(run.owner()));
     labels.put(ATTEMPT_LABEL, Integer.toString(run.attempt()));
 
     Map<String, String> env = new LinkedHashMap<>(spec.env());

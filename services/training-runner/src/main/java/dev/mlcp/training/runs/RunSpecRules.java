@@ -1,6 +1,7 @@
 package dev.mlcp.training.runs;
 
 import dev.mlcp.events.RunSpec;
+import dev.mlcp.platform.instances.GceNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,14 +15,8 @@ import java.util.regex.Pattern;
  * VM agent expects.
  */
 public final class RunSpecRules {
-  /** GCE resource names; also run names, so the instance name stays valid. */
-  static final Pattern GCE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
-
   /** Run names are shorter than GCE's limit: they are used as model names and path segments. */
   static final int MAX_NAME = 40;
-
-  static final Pattern LABEL_KEY = Pattern.compile("[a-z][-_a-z0-9]{0,62}");
-  static final Pattern LABEL_VALUE = Pattern.compile("[-_a-z0-9]{0,63}");
 
   /**
    * Machine types GCE offers: predefined {@code family-class-N}, shared-core and custom shapes. A
@@ -100,7 +95,7 @@ public final class RunSpecRules {
   }
 
   private static void check(RunSpec spec, String p, int depth, List<SpecViolation> out) {
-    if (spec.name().length() > MAX_NAME || !GCE_NAME.matcher(spec.name()).matches()) {
+    if (spec.name().length() > MAX_NAME || !GceNames.isValidName(spec.name())) {
       out.add(
           new SpecViolation(
               p + ".name",
@@ -225,14 +220,14 @@ public final class RunSpecRules {
       out.add(new SpecViolation(field, "at most 32 user labels"));
     }
     for (Map.Entry<String, String> e : labels.entrySet()) {
-      if (!LABEL_KEY.matcher(e.getKey()).matches() || e.getKey().startsWith("mlcp-")) {
+      if (!GceNames.isValidLabelKey(e.getKey()) || e.getKey().startsWith("mlcp-")) {
         out.add(
             new SpecViolation(
                 field + "." + e.getKey(),
                 "label keys are lowercase letters, digits, '-' and '_', start with a letter,"
                     + " at most 63 chars, and do not start with mlcp-"));
       }
-      if (e.getValue() == null || !LABEL_VALUE.matcher(e.getValue()).matches()) {
+      if (!GceNames.isValidLabelValue(e.getValue())) {
         out.add(
             new SpecViolation(
                 field + "." + e.getKey(),

@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  */
 public class ScheduleService {
   private static final Logger LOG = Logger.getLogger(ScheduleService.class);
-  static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,38}[a-z0-9])?");
+  public static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,38}[a-z0-9])?");
 
   private final ScheduleRepository schedules;
   private final RunService runs;

@@ -12,9 +12,9 @@ import dev.mlcp.events.EncodedEvent;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.events.TrainingRequested;
-import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import dev.mlcp.testing.PubSubEmulatorResource;
 import dev.mlcp.testing.TestTokens;
 import dev.mlcp.training.LocalVmResource;
@@ -22,7 +22,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +37,21 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(PubSubEmulatorResource.class)
 @WithTestResource(LocalVmResource.class)
-class RunsApiTest {
+public class RunsApiTest {
   static final String ANA = TestTokens.googleIdToken("ana@example.com").sign();
   static final String BOB = TestTokens.googleIdToken("bob@example.com").sign();
   static final String ADMIN = TestTokens.googleIdToken("admin@example.com").sign();
 
-  @Inject Instances instances;
-  @Inject ObjectStore store;
+  /** The local instances, seen from outside the service: an instance is its state file. */
+  static boolean vmExists(String instance) {
+    return Files.exists(
+        LocalVmResource.stateDir().resolve("instances").resolve(instance).resolve("instance.json"));
+  }
+
+  /** The local object store, read from outside the service. */
+  static ObjectStore store() {
+    return new LocalDirectoryObjectStore(LocalVmResource.stateDir().resolve("objects"));
+  }
 
   static Map<String, Object> run(String name, List<String> args) {
     return Map.of("name", name, "image", TRAINER_IMAGE, "args", args);
@@ -85,10 +93,10 @@ class RunsApiTest {
 
   void awaitVmGone(String zone, String instance) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (instances.get(zone, instance).isPresent() && System.nanoTime() < deadline) {
+    while (vmExists(instance) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    assertThat(instances.get(zone, instance)).as("VM " + instance).isEmpty();
+    assertThat(vmExists(instance)).as("VM " + instance + " exists").isFalse();
   }
 
   @Test
@@ -96,7 +104,7 @@ class RunsApiTest {
     JsonPath created = submit(ANA, run("churn", List.of("--epochs", "30")));
     String id = created.getString("id");
     assertThat(created.getString("state")).isEqualTo("RUNNING");
-    assertThat(instances.get(created.getString("zone"), created.getString("instance"))).isPresent();
+    assertThat(vmExists(created.getString("instance"))).isTrue();
 
     JsonPath done = awaitRun(id, "SUCCEEDED"::equals);
 
@@ -106,7 +114,7 @@ class RunsApiTest {
     assertThat(done.getInt("exitCode")).isZero();
     assertThat(done.getList("history.state", String.class))
         .containsSubsequence("QUEUED", "PROVISIONING", "RUNNING", "SUCCEEDED");
-    assertThat(store.stat(ObjectUri.parse(done.getString("artifactUri") + "model.json")))
+    assertThat(store().stat(ObjectUri.parse(done.getString("artifactUri") + "model.json")))
         .isPresent();
     awaitVmGone(done.getString("zone"), done.getString("instance"));
     String logs =

@@ -63,7 +63,7 @@ class RunLifecycleTest {
     InstanceSpec vm = f.instances.specs.get(run.id());
     assertThat(vm.labels())
         .containsEntry("mlcp-run", run.id())
-        .containsEntry("mlcp-owner", dev.mlcp.web.validation.Labels.safeValue(OWNER))
+        .containsEntry("mlcp-owner", dev.mlcp.platform.instances.GceNames.safeLabelValue(OWNER))
         .containsEntry("mlcp-attempt", "1")
         .containsEntry("team", "growth");
     assertThat(vm.metadata())

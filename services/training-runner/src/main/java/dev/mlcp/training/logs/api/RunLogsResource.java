@@ -1,12 +1,13 @@
-package dev.mlcp.training.logs;
+package dev.mlcp.training.logs.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlcp.platform.logs.LogBatch;
 import dev.mlcp.platform.logs.LogEntry;
 import dev.mlcp.platform.logs.Logs;
+import dev.mlcp.training.LogsConfig;
 import dev.mlcp.training.runs.Run;
-import dev.mlcp.training.runs.RunAccess;
 import dev.mlcp.training.runs.RunRepository;
+import dev.mlcp.training.runs.api.RunAccess;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;

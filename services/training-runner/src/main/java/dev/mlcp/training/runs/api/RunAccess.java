@@ -1,5 +1,7 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.api;
 
+import dev.mlcp.training.runs.Run;
+import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
 import jakarta.enterprise.context.RequestScoped;

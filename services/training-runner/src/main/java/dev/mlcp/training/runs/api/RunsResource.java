@@ -1,9 +1,14 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.api;
 
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.platform.Page;
 import dev.mlcp.state.InvalidPageTokenException;
 import dev.mlcp.training.TrainingConfig;
+import dev.mlcp.training.runs.IdempotencyKeyReusedException;
+import dev.mlcp.training.runs.Run;
+import dev.mlcp.training.runs.RunRepository;
+import dev.mlcp.training.runs.RunService;
+import dev.mlcp.training.runs.RunState;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
 import jakarta.inject.Inject;

@@ -1,8 +1,9 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.handlers;
 
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.TrainingCompleted;
 import dev.mlcp.messaging.IncomingEvent;
+import dev.mlcp.training.runs.RunService;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,4 +1,4 @@
-package dev.mlcp.web.validation;
+package dev.mlcp.platform.instances;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -7,28 +7,41 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Compute Engine label rules and a converter from free text to a valid label value. */
-public final class Labels {
+/**
+ * Compute Engine's naming rules, in one place: resource names, label keys and values, and a
+ * converter from free text (an email) to a valid label value. Used by the Instances port, the
+ * services' validation and libs/web's {@code @GceName}/{@code @GceLabels}.
+ */
+public final class GceNames {
+  /** The pattern every GCE resource name matches (instances, templates, MIGs, ...). */
+  public static final String NAME_REGEX = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
+
+  private static final Pattern NAME = Pattern.compile(NAME_REGEX);
 
   /** Most labels a GCE resource may carry. */
   public static final int MAX_LABELS = 64;
 
   /** Longest label key or value. */
-  public static final int MAX_LENGTH = 63;
+  public static final int MAX_LABEL_LENGTH = 63;
 
   private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
   private static final Pattern VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
   private static final int HASH_LENGTH = 8;
 
-  private Labels() {}
+  private GceNames() {}
+
+  /** Whether {@code name} is a valid GCE resource name. */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
 
   /** True when {@code key} is a valid label key. */
-  public static boolean isValidKey(String key) {
+  public static boolean isValidLabelKey(String key) {
     return key != null && KEY.matcher(key).matches();
   }
 
   /** True when {@code value} is a valid label value (the empty string is). */
-  public static boolean isValidValue(String value) {
+  public static boolean isValidLabelValue(String value) {
     return value != null && VALUE.matcher(value).matches();
   }
 
@@ -40,7 +53,7 @@ public final class Labels {
    * input is appended, so distinct inputs stay distinct. Deterministic, and idempotent: a valid
    * value is returned unchanged.
    */
-  public static String safeValue(String text) {
+  public static String safeLabelValue(String text) {
     if (text == null) {
       throw new IllegalArgumentException("label text must not be null");
     }
@@ -56,11 +69,11 @@ public final class Labels {
         replaced = true;
       }
     }
-    if (!replaced && readable.length() <= MAX_LENGTH) {
+    if (!replaced && readable.length() <= MAX_LABEL_LENGTH) {
       return readable.toString();
     }
     String suffix = "-" + shortHash(lower);
-    int keep = Math.min(readable.length(), MAX_LENGTH - suffix.length());
+    int keep = Math.min(readable.length(), MAX_LABEL_LENGTH - suffix.length());
     return readable.substring(0, keep) + suffix;
   }
 

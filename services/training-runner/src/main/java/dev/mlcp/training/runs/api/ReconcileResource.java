@@ -1,5 +1,6 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.api;
 
+import dev.mlcp.training.runs.Reconciler;
 import dev.mlcp.web.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;

@@ -1,7 +1,9 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.api;
 
 import dev.mlcp.events.ResourceUse;
 import dev.mlcp.events.RunSpec;
+import dev.mlcp.training.runs.Run;
+import dev.mlcp.training.runs.RunState;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.mlcp.training.logs;
+package dev.mlcp.training;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

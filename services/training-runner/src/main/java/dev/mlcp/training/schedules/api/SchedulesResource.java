@@ -1,7 +1,10 @@
-package dev.mlcp.training.schedules;
+package dev.mlcp.training.schedules.api;
 
 import dev.mlcp.events.RunSpec;
-import dev.mlcp.training.runs.RunView;
+import dev.mlcp.training.runs.api.RunView;
+import dev.mlcp.training.schedules.Schedule;
+import dev.mlcp.training.schedules.ScheduleRepository;
+import dev.mlcp.training.schedules.ScheduleService;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
 import jakarta.inject.Inject;

@@ -1,5 +1,6 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.api;
 
+import dev.mlcp.training.runs.InvalidRunSpecException;
 import dev.mlcp.web.problem.FieldError;
 import dev.mlcp.web.problem.Problems;
 import jakarta.ws.rs.core.Context;

@@ -1,8 +1,14 @@
-package dev.mlcp.training.runs;
+package dev.mlcp.training.runs.handlers;
 
 import dev.mlcp.events.TrainingRequested;
 import dev.mlcp.messaging.IncomingEvent;
 import dev.mlcp.messaging.RejectedEventException;
+import dev.mlcp.training.runs.IdempotencyKeyReusedException;
+import dev.mlcp.training.runs.InvalidRunSpecException;
+import dev.mlcp.training.runs.RequestSources;
+import dev.mlcp.training.runs.Run;
+import dev.mlcp.training.runs.RunOrigin;
+import dev.mlcp.training.runs.RunService;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

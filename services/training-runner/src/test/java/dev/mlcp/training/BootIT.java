@@ -1,0 +1,7 @@
+package dev.mlcp.training;
+
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** {@link BootTest} against the packaged application (the jar; the native binary with -Pnative). */
+@QuarkusIntegrationTest
+class BootIT extends BootTest {}
