@@ -3,13 +3,20 @@ package dev.mlcp.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mlcp.events.ScheduledJobs;
+import dev.mlcp.local.Scheduler.JobState;
+import dev.mlcp.local.Scheduler.State;
+import dev.mlcp.local.Scheduler.Tick;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherScriptTest {
 
   private static final Path SCRIPT = Path.of("mlcp").toAbsolutePath();
+
+  /** The Java helpers run on this test's classpath: it holds them and what they use. */
+  private static final Map<String, String> HELPERS =
+      Map.of("MLCP_HELPER_CP", System.getProperty("java.class.path"));
 
   private final List<Process> started = new ArrayList<>();
 
@@ -81,6 +92,28 @@ class LauncherScriptTest {
             "europe-docker.pkg.dev/mlcp-demo/examples/sample-trainer = python3"
                 + " @REPO@/examples/sample-trainer/train.py");
     assertThat(Path.of("../../examples/sample-trainer/train.py")).exists();
+  }
+
+  @Test
+  void status_shows_the_scheduler_and_the_last_tick_of_every_scheduled_job(@TempDir Path home)
+      throws Exception {
+    Files.createDirectories(home.resolve("run"));
+    Map<String, JobState> jobs = new LinkedHashMap<>();
+    jobs.put(
+        "training-runner-reconcile",
+        new JobState(
+            "http://127.0.0.1:8092/internal/reconcile",
+            Duration.ofMinutes(1),
+            new Tick(Instant.now().minusSeconds(5), 200, 31, "{}")));
+    Scheduler.writeState(home.resolve("run/scheduler-state.json"), new State(Instant.now(), jobs));
+
+    Result status = run(home, HELPERS, List.of("bash", SCRIPT.toString(), "status"));
+
+    assertThat(status.output())
+        .containsPattern("(?m)^scheduler +- +- +not started$")
+        .containsPattern("(?m)^training-runner-reconcile +1 min +\\d+ s ago: HTTP 200 in 31 ms$")
+        .containsPattern("(?m)^training-runner-schedules-tick +1 min +none yet$");
+    assertThat(ScheduledJobs.ALL).allSatisfy(j -> assertThat(status.output()).contains(j.name()));
   }
 
   @Test
