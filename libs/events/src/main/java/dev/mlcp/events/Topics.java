@@ -21,7 +21,7 @@ public final class Topics {
   /** Delivery attempts before Pub/Sub moves a message to the dead-letter topic. */
   public static final int MAX_DELIVERY_ATTEMPTS = 5;
 
-  /** Every topic, in the order of DESIGN.md's table. */
+  /** Every topic, in the order of the table in docs/architecture.md. */
   public static final List<String> ALL =
       List.of(
           TRAINING_REQUESTS,
