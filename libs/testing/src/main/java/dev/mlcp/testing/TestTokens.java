@@ -88,7 +88,7 @@ public final class TestTokens {
     private String audience = DEFAULT_AUDIENCE;
     private String subject = "104" + Math.abs((long) System.identityHashCode(this));
     private String email;
-    private boolean emailVerified = true;
+    private Boolean emailVerified = true;
     private Instant issuedAt = Instant.now();
     private Instant expiresAt = issuedAt.plus(Duration.ofHours(1));
     private boolean otherKey;
@@ -128,6 +128,12 @@ public final class TestTokens {
       return this;
     }
 
+    /** Leaves {@code email_verified} out (some issuers omit it; mlcp refuses such tokens). */
+    public Builder withoutEmailVerified() {
+      this.emailVerified = null;
+      return this;
+    }
+
     /** Sets {@code exp}. */
     public Builder expiresAt(Instant expiresAt) {
       this.expiresAt = expiresAt;
@@ -160,8 +166,10 @@ public final class TestTokens {
               .audience(audience)
               .subject(subject)
               .issuedAt(issuedAt)
-              .expiresAt(expiresAt)
-              .claim("email_verified", emailVerified);
+              .expiresAt(expiresAt);
+      if (emailVerified != null) {
+        jwt.claim("email_verified", emailVerified);
+      }
       if (email != null) {
         jwt.claim("email", email);
       }

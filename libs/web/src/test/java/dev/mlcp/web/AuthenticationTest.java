@@ -71,6 +71,12 @@ class AuthenticationTest {
   }
 
   @Test
+  void token_without_email_verified_is_401_problem() {
+    assertUnauthenticated(
+        me(TestTokens.googleIdToken("ann@example.com").withoutEmailVerified().sign()));
+  }
+
+  @Test
   void token_without_email_is_401_problem() {
     assertUnauthenticated(me(TestTokens.googleIdToken("ann@example.com").email(null).sign()));
   }

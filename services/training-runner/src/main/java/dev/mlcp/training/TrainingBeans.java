@@ -7,6 +7,7 @@ import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.secrets.Secrets;
 import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.training.runs.InstancePlan;
 import dev.mlcp.training.runs.PreemptionPolicy;
@@ -15,8 +16,10 @@ import dev.mlcp.training.runs.RequestSources;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
+import dev.mlcp.training.runs.SubmitPolicy;
 import dev.mlcp.training.schedules.ScheduleRepository;
 import dev.mlcp.training.schedules.ScheduleService;
+import dev.mlcp.web.auth.AuthConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -78,6 +81,25 @@ public class TrainingBeans {
 
   @Produces
   @Singleton
+  SubmitPolicy submitPolicy(
+      TrainingConfig config,
+      Secrets secrets,
+      AuthConfig auth,
+      RunRepository runs,
+      InstancePlan plan) {
+    return new SubmitPolicy(
+        new SubmitPolicy.Limits(
+            config.limits().maxActiveRunsPerOwner(),
+            config.limits().maxAcceleratorsPerOwner(),
+            config.limits().allowedImages().orElse(List.of())),
+        secrets,
+        auth::isAdmin,
+        runs,
+        plan);
+  }
+
+  @Produces
+  @Singleton
   RunService runService(
       RunRepository runs,
       Instances instances,
@@ -87,7 +109,8 @@ public class TrainingBeans {
       CloudEventCodec codec,
       IdGenerator ids,
       Clock clock,
-      TrainingConfig config) {
+      TrainingConfig config,
+      SubmitPolicy policy) {
     return new RunService(
         runs,
         instances,
@@ -98,7 +121,8 @@ public class TrainingBeans {
         ids,
         clock,
         config.maxAttempts(),
-        PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY));
+        PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY),
+        policy);
   }
 
   @Produces

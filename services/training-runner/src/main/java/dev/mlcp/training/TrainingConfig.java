@@ -85,6 +85,26 @@ public interface TrainingConfig {
    */
   Optional<List<String>> requestSources();
 
+  /** Per-owner limits, so one user or one request cannot exhaust the project. */
+  Limits limits();
+
+  /** {@code mlcp.training.limits.*}. */
+  interface Limits {
+    /** Runs not yet ended an owner may have at once. */
+    @WithDefault("20")
+    int maxActiveRunsPerOwner();
+
+    /** Accelerators (GPUs) the active runs of one owner may hold at once. */
+    @WithDefault("16")
+    int maxAcceleratorsPerOwner();
+
+    /**
+     * Image prefixes runs may use (e.g. {@code europe-docker.pkg.dev/my-project/ml/}); unset allows
+     * every Artifact Registry image.
+     */
+    Optional<List<String>> allowedImages();
+  }
+
   /** CloudEvents source of the events this service publishes. */
   @WithDefault("//mlcp/training-runner")
   String eventSource();

@@ -23,7 +23,26 @@ public interface Secrets extends AutoCloseable {
    * @param name secret id ({@code [A-Za-z0-9_-]{1,255}})
    * @param labels labels for the secret
    */
-  SecretInfo create(String name, Map<String, String> labels);
+  default SecretInfo create(String name, Map<String, String> labels) {
+    return create(name, labels, Map.of());
+  }
+
+  /**
+   * Creates an empty secret with labels and annotations.
+   *
+   * @throws dev.mlcp.platform.PlatformException ALREADY_EXISTS when it exists
+   */
+  SecretInfo create(String name, Map<String, String> labels, Map<String, String> annotations);
+
+  /** The secret's description (never its value), empty when there is no such secret. */
+  java.util.Optional<SecretInfo> get(String name);
+
+  /**
+   * Replaces the secret's annotations (e.g. its readers).
+   *
+   * @throws dev.mlcp.platform.PlatformException NOT_FOUND for an unknown secret
+   */
+  SecretInfo setAnnotations(String name, Map<String, String> annotations);
 
   /**
    * Adds a version holding {@code value}.

@@ -15,6 +15,30 @@ public abstract class SecretsContract {
   protected abstract Secrets secrets();
 
   @Test
+  void annotations_are_kept_replaced_and_read_back_without_the_value() {
+    secrets()
+        .create(
+            "openai-key",
+            Map.of("team", "growth"),
+            Map.of("mlcp.dev/owner", "ana@example.com", "mlcp.dev/readers", "bob@example.com"));
+
+    assertThat(secrets().get("openai-key").orElseThrow().annotations())
+        .containsEntry("mlcp.dev/owner", "ana@example.com")
+        .containsEntry("mlcp.dev/readers", "bob@example.com");
+    SecretInfo updated =
+        secrets()
+            .setAnnotations(
+                "openai-key",
+                Map.of("mlcp.dev/owner", "ana@example.com", "mlcp.dev/readers", "cy@example.com"));
+
+    assertThat(updated.annotations()).containsEntry("mlcp.dev/readers", "cy@example.com");
+    assertThat(secrets().get("openai-key").orElseThrow().annotations())
+        .containsEntry("mlcp.dev/readers", "cy@example.com");
+    assertThat(secrets().get("openai-key").orElseThrow().labels()).containsEntry("team", "growth");
+    assertThat(secrets().get("no-such-secret")).isEmpty();
+  }
+
+  @Test
   void created_secret_is_listed_with_labels_but_no_value() {
     secrets().create("hf-token", Map.of("owner", "alice"));
     secrets().addVersion("hf-token", SecretValue.ofUtf8("s3cr3t"));

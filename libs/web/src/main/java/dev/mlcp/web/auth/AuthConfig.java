@@ -35,6 +35,14 @@ public interface AuthConfig {
   /** Emails that hold the admin role (compared case-insensitively). */
   Optional<Set<String>> admins();
 
+  /**
+   * Email domains whose identities may call at all (e.g. {@code example.com,
+   * my-project.iam.gserviceaccount.com}); unset accepts any verified Google identity that has the
+   * audience. Admins are always accepted. Set it in production: a Google ID token for the service's
+   * audience can be minted by any Google account.
+   */
+  Optional<Set<String>> allowedDomains();
+
   /** Settings of google mode. */
   Google google();
 
@@ -65,6 +73,19 @@ public interface AuthConfig {
   /** The issuers accepted in this configuration. */
   default List<String> acceptedIssuers() {
     return issuers().orElse(mode() == Mode.GOOGLE ? GOOGLE_ISSUERS : List.of(LOCAL_ISSUER));
+  }
+
+  /** True when {@code email} may call: an admin, or in an allowed domain (or no list is set). */
+  default boolean isAllowed(String email) {
+    if (email == null) {
+      return false;
+    }
+    if (allowedDomains().isEmpty() || isAdmin(email)) {
+      return true;
+    }
+    int at = email.lastIndexOf('@');
+    String domain = at < 0 ? "" : email.substring(at + 1).trim();
+    return allowedDomains().get().stream().anyMatch(d -> d.trim().equalsIgnoreCase(domain));
   }
 
   /** True when {@code email} is listed in {@code mlcp.auth.admins}. */

@@ -51,8 +51,12 @@ public class CallerAugmentor implements SecurityIdentityAugmentor {
       throw new AuthenticationFailedException("token has no email claim");
     }
     String verified = claimText(jwt.getClaim("email_verified"));
-    if (verified != null && !"true".equalsIgnoreCase(verified)) {
+    if (!"true".equalsIgnoreCase(verified)) {
+      // Absent counts as unverified: an unverified email could name anyone's account.
       throw new AuthenticationFailedException("token email is not verified");
+    }
+    if (!config.isAllowed(email)) {
+      throw new AuthenticationFailedException("token email is not in an allowed domain");
     }
     QuarkusSecurityIdentity.Builder builder =
         QuarkusSecurityIdentity.builder(identity).addRole(Roles.USER);

@@ -35,6 +35,11 @@ class DefaultTenantSetupTest {
       }
 
       @Override
+      public Optional<Set<String>> allowedDomains() {
+        return Optional.empty();
+      }
+
+      @Override
       public Google google() {
         return () -> "https://accounts.google.com";
       }

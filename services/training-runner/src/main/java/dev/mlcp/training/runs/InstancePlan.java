@@ -110,6 +110,33 @@ public final class InstancePlan {
         false);
   }
 
+  /**
+   * Bytes of metadata a VM of {@code spec} carries (keys and values, the agent script included):
+   * GCE refuses more than 512 KB per instance, so a spec that cannot fit is refused at submit.
+   */
+  public int metadataBytes(RunSpec spec) {
+    Run probe =
+        Run.queued(
+            "run-00000000000000000000000000",
+            "probe@mlcp",
+            RunOrigin.api("probe@mlcp"),
+            spec,
+            outputUri("run-00000000000000000000000000", spec),
+            java.time.Instant.EPOCH,
+            java.time.Instant.EPOCH,
+            null,
+            null,
+            null);
+    int total = 0;
+    for (Map.Entry<String, String> e :
+        instanceFor(probe.claim(java.time.Instant.EPOCH), zones(probe)).metadata().entrySet()) {
+      total +=
+          e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+              + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+    return total;
+  }
+
   /** Where the agent uploads the run's outputs, as derived at submit. */
   public String outputUri(Run run) {
     return run.outputUri() != null ? run.outputUri() : outputUri(run.id(), run.spec());

@@ -115,6 +115,17 @@ public class RunRepository {
     return documents.ids(FOLLOW_UPS, YES);
   }
 
+  /** The owner's runs that have not ended (read through the owner-and-state index). */
+  public List<Run> activeRunsOf(String owner) {
+    List<String> ids = new java.util.ArrayList<>();
+    for (RunState state : RunState.values()) {
+      if (!state.terminal()) {
+        documents.ids(BY_OWNER_STATE, ownerState(owner, state)).forEach(ids::add);
+      }
+    }
+    return documents.readAll(ids).stream().filter(r -> !r.state().terminal()).toList();
+  }
+
   /** Reads runs in parallel, in order, skipping missing ones. */
   public List<Run> findAll(List<String> ids) {
     return documents.readAll(ids);
@@ -139,13 +150,31 @@ public class RunRepository {
         index, key, filter, filterScope, pageSize, pageToken, Math.max(1000, pageSize * 20));
   }
 
+  /** The run id an idempotency key is bound to, if any. */
+  public Optional<String> boundRun(String scope, String key) {
+    try (ObjectRead read = store.read(keyUri(scope, key))) {
+      return Optional.of(new String(read.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private ObjectUri keyUri(String scope, String key) {
+    return root.resolve("keys/" + sha256(scope + "\n" + key) + ".txt");
+  }
+
   /**
    * Binds an idempotency key to a run id; the first binding wins forever.
    *
    * @return the run id bound to the key: {@code runId} if this call bound it, else the earlier one
    */
   public String bindKey(String scope, String key, String runId) {
-    ObjectUri uri = root.resolve("keys/" + sha256(scope + "\n" + key) + ".txt");
+    ObjectUri uri = keyUri(scope, key);
     try {
       store.write(
           uri, runId.getBytes(StandardCharsets.UTF_8), "text/plain", WriteCondition.doesNotExist());

@@ -48,6 +48,7 @@ public class RunService {
   private final Clock clock;
   private final int maxAttempts;
   private final PreemptionPolicy defaultOnPreemption;
+  private final SubmitPolicy policy;
 
   public RunService(
       RunRepository runs,
@@ -59,7 +60,8 @@ public class RunService {
       IdGenerator ids,
       Clock clock,
       int maxAttempts,
-      PreemptionPolicy defaultOnPreemption) {
+      PreemptionPolicy defaultOnPreemption,
+      SubmitPolicy policy) {
     this.runs = runs;
     this.instances = instances;
     this.plan = plan;
@@ -70,6 +72,7 @@ public class RunService {
     this.clock = clock;
     this.maxAttempts = maxAttempts;
     this.defaultOnPreemption = defaultOnPreemption;
+    this.policy = policy;
   }
 
   /**
@@ -100,20 +103,27 @@ public class RunService {
    *
    * @throws InvalidRunSpecException naming every invalid field
    * @throws IdempotencyKeyReusedException when the key was used for a different request
+   * @throws SecretNotUsableException for a secret the owner may not read
+   * @throws OwnerLimitExceededException when the owner's share would be exceeded
    */
   public Run submit(Submission request) {
     RunSpecRules.require(request.spec(), "spec");
     String hash = RunRepository.sha256(String.valueOf(request.spec()));
+    if (request.requestKey() != null) {
+      Optional<Run> earlier =
+          runs.boundRun(request.owner(), request.requestKey()).flatMap(runs::find);
+      if (earlier.isPresent()) {
+        return sameRequest(earlier.get(), request, hash);
+      }
+    }
+    policy.check(request.owner(), request.spec());
     String id = newRunId();
     if (request.requestKey() != null) {
       String bound = runs.bindKey(request.owner(), request.requestKey(), id);
       if (!bound.equals(id)) {
         Optional<Run> existing = runs.find(bound);
         if (existing.isPresent()) {
-          if (existing.get().requestHash() != null && !existing.get().requestHash().equals(hash)) {
-            throw new IdempotencyKeyReusedException(request.requestKey(), bound);
-          }
-          return existing.get();
+          return sameRequest(existing.get(), request, hash);
         }
         // The key was bound by a submit that died before storing its run: finish its work.
         id = bound;
@@ -145,6 +155,13 @@ public class RunService {
         "run %s queued for %s via %s (image %s)",
         id, request.owner(), request.origin().via().wireName(), request.spec().image());
     return provision(id);
+  }
+
+  private static Run sameRequest(Run existing, Submission request, String hash) {
+    if (existing.requestHash() != null && !existing.requestHash().equals(hash)) {
+      throw new IdempotencyKeyReusedException(request.requestKey(), existing.id());
+    }
+    return existing;
   }
 
   /**

@@ -75,6 +75,18 @@ public final class RunSpecRules {
   static final int MAX_ARG_LENGTH = 4096;
   static final int MAX_NEXT_DEPTH = 4;
 
+  /** Follow-up runs one spec may name directly. */
+  static final int MAX_NEXT_WIDTH = 8;
+
+  /** Follow-up runs one request may start in all, at every depth (one POST, bounded VMs). */
+  static final int MAX_DESCENDANTS = 16;
+
+  static final int MAX_ENV = 64;
+  static final int MAX_SECRETS = 32;
+  static final int MAX_INPUTS = 64;
+  static final int MAX_ZONES = 10;
+  static final int MAX_URI_LENGTH = 2048;
+
   private RunSpecRules() {}
 
   /**
@@ -83,7 +95,27 @@ public final class RunSpecRules {
   public static List<SpecViolation> check(RunSpec spec, String path) {
     List<SpecViolation> out = new ArrayList<>();
     check(spec, path, 0, out);
+    int descendants = descendants(spec);
+    if (descendants > MAX_DESCENDANTS) {
+      out.add(
+          new SpecViolation(
+              path + ".next",
+              "starts "
+                  + descendants
+                  + " follow-up runs in all; at most "
+                  + MAX_DESCENDANTS
+                  + " per request"));
+    }
     return out;
+  }
+
+  /** Follow-up runs a spec starts at every depth. */
+  static int descendants(RunSpec spec) {
+    int n = 0;
+    for (RunSpec child : spec.next()) {
+      n += 1 + descendants(child);
+    }
+    return n;
   }
 
   /** Throws {@link InvalidRunSpecException} unless {@code spec} follows every rule. */
@@ -113,6 +145,11 @@ public final class RunSpecRules {
     }
     checkArgs(spec.command(), p + ".command", out);
     checkArgs(spec.args(), p + ".args", out);
+    checkCount(spec.env().size(), MAX_ENV, p + ".env", out);
+    checkCount(spec.secrets().size(), MAX_SECRETS, p + ".secrets", out);
+    checkCount(spec.inputs().size(), MAX_INPUTS, p + ".inputs", out);
+    checkCount(spec.zones().size(), MAX_ZONES, p + ".zones", out);
+    checkCount(spec.next().size(), MAX_NEXT_WIDTH, p + ".next", out);
     for (Map.Entry<String, String> e : spec.env().entrySet()) {
       if (!ENV_NAME.matcher(e.getKey()).matches() || e.getKey().startsWith("MLCP_")) {
         out.add(
@@ -165,14 +202,18 @@ public final class RunSpecRules {
     }
     for (int i = 0; i < spec.inputs().size(); i++) {
       String in = spec.inputs().get(i);
-      if (in == null || !(GCS_URI.matcher(in).matches() || BQ_URI.matcher(in).matches())) {
+      if (in == null
+          || in.length() > MAX_URI_LENGTH
+          || !(GCS_URI.matcher(in).matches() || BQ_URI.matcher(in).matches())) {
         out.add(
             new SpecViolation(
                 p + ".inputs[" + i + "]",
                 "must be gs://BUCKET/PATH or bq://PROJECT.DATASET.TABLE"));
       }
     }
-    if (spec.outputUri() != null && !GCS_URI.matcher(spec.outputUri()).matches()) {
+    if (spec.outputUri() != null
+        && (spec.outputUri().length() > MAX_URI_LENGTH
+            || !GCS_URI.matcher(spec.outputUri()).matches())) {
       out.add(new SpecViolation(p + ".outputUri", "must be gs://BUCKET[/PATH]"));
     }
     checkLabels(spec.labels(), p + ".labels", out);
@@ -184,6 +225,12 @@ public final class RunSpecRules {
     }
     for (int i = 0; i < spec.next().size(); i++) {
       check(spec.next().get(i), p + ".next[" + i + "]", depth + 1, out);
+    }
+  }
+
+  private static void checkCount(int count, int max, String field, List<SpecViolation> out) {
+    if (count > max) {
+      out.add(new SpecViolation(field, "at most " + max + " entries, got " + count));
     }
   }
 

@@ -7,6 +7,7 @@ import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
+import dev.mlcp.state.Versioned;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -26,8 +27,15 @@ public class ScheduleRepository {
 
   /** The schedule, if it exists. */
   public Optional<Schedule> find(String name) {
+    return read(name).map(Versioned::document);
+  }
+
+  /** The schedule with its generation, for a conditional write back. */
+  public Optional<Versioned<Schedule>> read(String name) {
     try (ObjectRead read = store.read(uri(name))) {
-      return Optional.of(json.readValue(read.readAllBytes(), Schedule.class));
+      return Optional.of(
+          new Versioned<>(
+              json.readValue(read.readAllBytes(), Schedule.class), read.metadata().generation()));
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.NOT_FOUND) {
         return Optional.empty();
@@ -38,14 +46,22 @@ public class ScheduleRepository {
     }
   }
 
-  /** Creates or replaces the schedule. */
-  public void put(Schedule schedule) {
+  /**
+   * Creates the schedule ({@code expectedGeneration} 0: it must not exist) or replaces the version
+   * read at {@code expectedGeneration}, so two concurrent writers cannot silently overwrite each
+   * other (nor take over someone else's schedule).
+   *
+   * @throws dev.mlcp.platform.PlatformException CONFLICT when it changed since it was read
+   */
+  public void put(Schedule schedule, long expectedGeneration) {
     try {
       store.write(
           uri(schedule.name()),
           json.writeValueAsBytes(schedule),
           "application/json",
-          WriteCondition.none());
+          expectedGeneration == 0
+              ? WriteCondition.doesNotExist()
+              : WriteCondition.generationMatch(expectedGeneration));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -43,11 +43,12 @@ public class ScheduleService {
   }
 
   /**
-   * Validates and stores {@code schedule}.
+   * Validates and stores {@code schedule}: created when {@code expectedGeneration} is 0, else
+   * replacing the version read at that generation.
    *
    * @throws InvalidRunSpecException naming each invalid field
    */
-  public Schedule put(Schedule schedule) {
+  public Schedule put(Schedule schedule, long expectedGeneration) {
     List<SpecViolation> violations = new ArrayList<>();
     if (schedule.name() == null || !NAME.matcher(schedule.name()).matches()) {
       violations.add(
@@ -76,7 +77,7 @@ public class ScheduleService {
             schedule.owner(),
             schedule.enabled(),
             clock.instant());
-    schedules.put(stored);
+    schedules.put(stored, expectedGeneration);
     return stored;
   }
 

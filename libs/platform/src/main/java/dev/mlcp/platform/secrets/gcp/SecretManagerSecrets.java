@@ -5,6 +5,7 @@ import com.google.cloud.secretmanager.v1.AddSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.CreateSecretRequest;
 import com.google.cloud.secretmanager.v1.DestroySecretVersionRequest;
 import com.google.cloud.secretmanager.v1.DisableSecretVersionRequest;
+import com.google.cloud.secretmanager.v1.GetSecretRequest;
 import com.google.cloud.secretmanager.v1.ListSecretsRequest;
 import com.google.cloud.secretmanager.v1.ListSecretsResponse;
 import com.google.cloud.secretmanager.v1.Replication;
@@ -12,7 +13,9 @@ import com.google.cloud.secretmanager.v1.Secret;
 import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
 import com.google.cloud.secretmanager.v1.SecretPayload;
 import com.google.cloud.secretmanager.v1.SecretVersion;
+import com.google.cloud.secretmanager.v1.UpdateSecretRequest;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.FieldMask;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.secrets.SecretInfo;
@@ -76,7 +79,8 @@ public final class SecretManagerSecrets implements Secrets {
   }
 
   @Override
-  public SecretInfo create(String name, Map<String, String> labels) {
+  public SecretInfo create(
+      String name, Map<String, String> labels, Map<String, String> annotations) {
     requireName(name);
     CreateSecretRequest request =
         CreateSecretRequest.newBuilder()
@@ -87,12 +91,43 @@ public final class SecretManagerSecrets implements Secrets {
                     .setReplication(
                         Replication.newBuilder()
                             .setAutomatic(Replication.Automatic.getDefaultInstance()))
-                    .putAllLabels(labels))
+                    .putAllLabels(labels)
+                    .putAllAnnotations(annotations))
             .build();
     Secret created =
         retrier.call(
             "create secret " + name, false, () -> client.createSecretCallable().call(request));
     return toInfo(created);
+  }
+
+  @Override
+  public java.util.Optional<SecretInfo> get(String name) {
+    requireName(name);
+    GetSecretRequest request = GetSecretRequest.newBuilder().setName(secretPath(name)).build();
+    try {
+      return java.util.Optional.of(
+          toInfo(
+              retrier.call(
+                  "get secret " + name, true, () -> client.getSecretCallable().call(request))));
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public SecretInfo setAnnotations(String name, Map<String, String> annotations) {
+    requireName(name);
+    UpdateSecretRequest request =
+        UpdateSecretRequest.newBuilder()
+            .setSecret(Secret.newBuilder().setName(secretPath(name)).putAllAnnotations(annotations))
+            .setUpdateMask(FieldMask.newBuilder().addPaths("annotations"))
+            .build();
+    return toInfo(
+        retrier.call(
+            "update secret " + name, true, () -> client.updateSecretCallable().call(request)));
   }
 
   @Override
@@ -186,7 +221,8 @@ public final class SecretManagerSecrets implements Secrets {
             ? Instant.ofEpochSecond(
                 secret.getCreateTime().getSeconds(), secret.getCreateTime().getNanos())
             : null;
-    return new SecretInfo(lastSegment(secret.getName()), secret.getLabelsMap(), created);
+    return new SecretInfo(
+        lastSegment(secret.getName()), secret.getLabelsMap(), secret.getAnnotationsMap(), created);
   }
 
   private static String lastSegment(String path) {

@@ -59,7 +59,16 @@ public final class LocalFileSecrets implements Secrets {
   record SecretFile(
       Map<String, String> labels,
       long createdEpochMillis,
-      Map<String, SecretVersionState> versions) {}
+      Map<String, SecretVersionState> versions,
+      Map<String, String> annotations) {
+    SecretFile {
+      annotations = annotations == null ? Map.of() : annotations;
+    }
+
+    SecretFile withVersions(Map<String, SecretVersionState> next) {
+      return new SecretFile(labels, createdEpochMillis, next, annotations);
+    }
+  }
 
   @Override
   public List<SecretInfo> list() {
@@ -79,7 +88,8 @@ public final class LocalFileSecrets implements Secrets {
   }
 
   @Override
-  public SecretInfo create(String name, Map<String, String> labels) {
+  public SecretInfo create(
+      String name, Map<String, String> labels, Map<String, String> annotations) {
     requireName(name);
     try (LocalLocks.Held lock = lock()) {
       Path dir = root.resolve(name);
@@ -88,11 +98,49 @@ public final class LocalFileSecrets implements Secrets {
       }
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, DIR_MODE);
-      SecretFile file = new SecretFile(new TreeMap<>(labels), clock.millis(), new TreeMap<>());
+      SecretFile file =
+          new SecretFile(
+              new TreeMap<>(labels), clock.millis(), new TreeMap<>(), new TreeMap<>(annotations));
       writeFile(name, file);
       return info(name, file);
     } catch (IOException e) {
       throw io("create secret " + name, e);
+    }
+  }
+
+  @Override
+  public java.util.Optional<SecretInfo> get(String name) {
+    requireName(name);
+    if (!Files.isRegularFile(root.resolve(name).resolve("secret.json"))) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(info(name, readFile(name)));
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    } catch (IOException e) {
+      throw io("read secret " + name, e);
+    }
+  }
+
+  @Override
+  public SecretInfo setAnnotations(String name, Map<String, String> annotations) {
+    requireName(name);
+    try (LocalLocks.Held lock = lock()) {
+      SecretFile file = readFile(name);
+      SecretFile next =
+          new SecretFile(
+              file.labels(),
+              file.createdEpochMillis(),
+              file.versions(),
+              new TreeMap<>(annotations));
+      writeFile(name, next);
+      return info(name, next);
+    } catch (IOException e) {
+      throw io("update secret " + name, e);
     }
   }
 
@@ -111,7 +159,7 @@ public final class LocalFileSecrets implements Secrets {
       }
       TreeMap<String, SecretVersionState> versions = new TreeMap<>(file.versions());
       versions.put(version, SecretVersionState.ENABLED);
-      writeFile(name, new SecretFile(file.labels(), file.createdEpochMillis(), versions));
+      writeFile(name, file.withVersions(versions));
       return version;
     } catch (IOException e) {
       throw io("add a version to secret " + name, e);
@@ -164,7 +212,7 @@ public final class LocalFileSecrets implements Secrets {
       if (state == SecretVersionState.DESTROYED) {
         Files.deleteIfExists(root.resolve(name).resolve("v" + resolved));
       }
-      writeFile(name, new SecretFile(file.labels(), file.createdEpochMillis(), versions));
+      writeFile(name, file.withVersions(versions));
     } catch (IOException e) {
       throw io("change secret " + name, e);
     }
@@ -203,7 +251,8 @@ public final class LocalFileSecrets implements Secrets {
   }
 
   private static SecretInfo info(String name, SecretFile file) {
-    return new SecretInfo(name, file.labels(), Instant.ofEpochMilli(file.createdEpochMillis()));
+    return new SecretInfo(
+        name, file.labels(), file.annotations(), Instant.ofEpochMilli(file.createdEpochMillis()));
   }
 
   private static void requireName(String name) {

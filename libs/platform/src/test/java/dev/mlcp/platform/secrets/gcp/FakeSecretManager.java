@@ -6,11 +6,13 @@ import com.google.cloud.secretmanager.v1.AddSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.CreateSecretRequest;
 import com.google.cloud.secretmanager.v1.DestroySecretVersionRequest;
 import com.google.cloud.secretmanager.v1.DisableSecretVersionRequest;
+import com.google.cloud.secretmanager.v1.GetSecretRequest;
 import com.google.cloud.secretmanager.v1.ListSecretsRequest;
 import com.google.cloud.secretmanager.v1.ListSecretsResponse;
 import com.google.cloud.secretmanager.v1.Secret;
 import com.google.cloud.secretmanager.v1.SecretPayload;
 import com.google.cloud.secretmanager.v1.SecretVersion;
+import com.google.cloud.secretmanager.v1.UpdateSecretRequest;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.mlcp.platform.gcp.InProcessGrpc;
@@ -62,6 +64,18 @@ final class FakeSecretManager {
             this::add)
         .unary(
             SERVICE,
+            "GetSecret",
+            GetSecretRequest.getDefaultInstance(),
+            Secret.getDefaultInstance(),
+            r -> secret(r.getName()).secret())
+        .unary(
+            SERVICE,
+            "UpdateSecret",
+            UpdateSecretRequest.getDefaultInstance(),
+            Secret.getDefaultInstance(),
+            this::update)
+        .unary(
+            SERVICE,
             "AccessSecretVersion",
             AccessSecretVersionRequest.getDefaultInstance(),
             AccessSecretVersionResponse.getDefaultInstance(),
@@ -98,6 +112,22 @@ final class FakeSecretManager {
             .build();
     secrets.put(name, new Stored(secret, new ArrayList<>()));
     return secret;
+  }
+
+  private synchronized Secret update(UpdateSecretRequest r) {
+    Stored stored = secret(r.getSecret().getName());
+    if (!r.getUpdateMask().getPathsList().equals(List.of("annotations"))) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("only annotations are updatable here")
+          .asRuntimeException();
+    }
+    Secret updated =
+        stored.secret().toBuilder()
+            .clearAnnotations()
+            .putAllAnnotations(r.getSecret().getAnnotationsMap())
+            .build();
+    secrets.put(updated.getName(), new Stored(updated, stored.versions()));
+    return updated;
   }
 
   private synchronized ListSecretsResponse list(ListSecretsRequest r) {

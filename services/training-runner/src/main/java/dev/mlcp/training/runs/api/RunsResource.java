@@ -5,10 +5,12 @@ import dev.mlcp.platform.Page;
 import dev.mlcp.state.InvalidPageTokenException;
 import dev.mlcp.training.TrainingConfig;
 import dev.mlcp.training.runs.IdempotencyKeyReusedException;
+import dev.mlcp.training.runs.OwnerLimitExceededException;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
 import dev.mlcp.training.runs.RunState;
+import dev.mlcp.training.runs.SecretNotUsableException;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
 import jakarta.inject.Inject;
@@ -67,6 +69,10 @@ public class RunsResource {
       run = service.submit(caller.email(), spec, idempotencyKey, null);
     } catch (IdempotencyKeyReusedException e) {
       throw new ApiException.Unprocessable("Idempotency-Key", e.getMessage());
+    } catch (SecretNotUsableException e) {
+      throw new ApiException.Forbidden(e.getMessage());
+    } catch (OwnerLimitExceededException e) {
+      throw new ApiException.LimitExceeded(e.getMessage(), null);
     }
     return Response.created(URI.create("/v1/runs/" + run.id())).entity(RunView.of(run)).build();
   }

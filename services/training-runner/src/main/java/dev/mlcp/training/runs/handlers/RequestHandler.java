@@ -5,10 +5,12 @@ import dev.mlcp.messaging.IncomingEvent;
 import dev.mlcp.messaging.RejectedEventException;
 import dev.mlcp.training.runs.IdempotencyKeyReusedException;
 import dev.mlcp.training.runs.InvalidRunSpecException;
+import dev.mlcp.training.runs.OwnerLimitExceededException;
 import dev.mlcp.training.runs.RequestSources;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunOrigin;
 import dev.mlcp.training.runs.RunService;
+import dev.mlcp.training.runs.SecretNotUsableException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -53,7 +55,9 @@ public class RequestHandler {
           event.id(), event.source(), run.id(), run.state());
     } catch (InvalidRunSpecException e) {
       throw new RejectedEventException("run spec rejected: " + e.getMessage(), e);
-    } catch (IdempotencyKeyReusedException e) {
+    } catch (IdempotencyKeyReusedException
+        | SecretNotUsableException
+        | OwnerLimitExceededException e) {
       throw new RejectedEventException(e.getMessage(), e);
     }
   }

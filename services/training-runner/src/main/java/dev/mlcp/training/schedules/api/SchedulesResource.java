@@ -1,6 +1,7 @@
 package dev.mlcp.training.schedules.api;
 
 import dev.mlcp.events.RunSpec;
+import dev.mlcp.state.Versioned;
 import dev.mlcp.training.runs.api.RunView;
 import dev.mlcp.training.schedules.Schedule;
 import dev.mlcp.training.schedules.ScheduleRepository;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
@@ -70,16 +72,19 @@ public class SchedulesResource {
     if (body == null) {
       throw new ApiException.BadRequest("body", "must be {cron, timeZone, template, enabled}");
     }
-    schedules.find(name).ifPresent(existing -> caller.requireOwnerOrAdmin(existing.owner()));
+    Optional<Versioned<Schedule>> existing = schedules.read(name);
+    existing.ifPresent(e -> caller.requireOwnerOrAdmin(e.document().owner()));
+    long generation = existing.map(Versioned::generation).orElse(0L);
     return service.put(
         new Schedule(
             name,
             body.cron(),
             body.timeZone(),
             body.template(),
-            caller.email(),
+            existing.map(e -> e.document().owner()).orElse(caller.email()),
             body.enabled() == null || body.enabled(),
-            null));
+            null),
+        generation);
   }
 
   @DELETE
