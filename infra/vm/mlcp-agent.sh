@@ -253,11 +253,13 @@ pause() {
 }
 
 # http METHOD URL OUTFILE [curl args...]: one request; sets HTTP_STATUS (000: no response).
+# --globoff: curl would otherwise expand {a,b} and [1-9] in URLs and in -T paths, and a container
+# could name an output `{..}/{..}/etc/shadow` to make the agent upload a host file.
 http() {
   local method=$1 url=$2 out=$3
   shift 3
-  HTTP_STATUS=$(curl -sS -X "$method" -o "$out" -w '%{http_code}' --connect-timeout 10 \
-    --speed-limit 1 --speed-time 60 "$@" --url "$url") || true
+  HTTP_STATUS=$(curl -sS --globoff -X "$method" -o "$out" -w '%{http_code}' \
+    --connect-timeout 10 --speed-limit 1 --speed-time 60 "$@" --url "$url") || true
   [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
 }
 

@@ -404,6 +404,57 @@ class AgentTest {
   }
 
   @Test
+  void output_named_with_curl_glob_braces_uploads_the_containers_file_not_a_host_file()
+      throws Exception {
+    // Unglobbed, {..}/{..}/{..} is ../../.. to curl -T: from <work>/agent.X/outputs, this dir.
+    Files.writeString(dir.resolve("host-secret.txt"), "HOST SECRET\n");
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    mkdir -p "$MLCP_OUTPUTS/{..}/{..}/{..}"
+                    echo "container's own" > "$MLCP_OUTPUTS/{..}/{..}/{..}/host-secret.txt"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> uploads =
+        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    assertThat(uploads)
+        .extracting(u -> u.getRequest().queryParameter("name").firstValue())
+        .containsExactly("staging/run-01HX/{..}/{..}/{..}/host-secret.txt");
+    assertThat(uploads.get(0).getRequest().getBodyAsString()).isEqualTo("container's own\n");
+    assertThat(agent.googleRequests())
+        .noneSatisfy(r -> assertThat(r.getRequest().getBodyAsString()).contains("HOST SECRET"));
+  }
+
+  @Test
+  void output_named_with_curl_glob_brackets_is_uploaded() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent.trainer("t.sh", "echo weights > \"$MLCP_OUTPUTS/model[1].pt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> uploads =
+        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    assertThat(uploads)
+        .extracting(u -> u.getRequest().queryParameter("name").firstValue())
+        .containsExactly("staging/run-01HX/model[1].pt");
+    assertThat(uploads.get(0).getRequest().getBodyAsString()).isEqualTo("weights\n");
+    assertThat(onlyCompletion().reason()).isNull();
+  }
+
+  @Test
   void shell_metacharacters_reach_the_container_verbatim_and_nothing_is_executed() {
     Path pwned = dir.resolve("pwned");
     List<String> args =
