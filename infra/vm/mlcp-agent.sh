@@ -31,6 +31,8 @@ readonly HTTP_TIMEOUT_SECONDS="${MLCP_HTTP_TIMEOUT_SECONDS:-300}"
 readonly PUBLISH_TIMEOUT_SECONDS="${MLCP_PUBLISH_TIMEOUT_SECONDS:-600}"
 readonly DELETE_TIMEOUT_SECONDS="${MLCP_DELETE_TIMEOUT_SECONDS:-600}"
 readonly PULL_ATTEMPTS="${MLCP_PULL_ATTEMPTS:-3}"
+# Reserved under the output prefix for what the agent writes itself (the completion record).
+readonly RECORD_DIR=_mlcp
 
 # The run as read from metadata; empty until known.
 RUN_ID=""
@@ -185,8 +187,8 @@ def cmd_gcs_uri(uri):
         prefix += "/"
     sys.stdout.write(m.group(1) + "\0" + prefix + "\0")
 
-def cmd_publish_body(dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone, exit_code,
-                     output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
+def cmd_publish_body(dst, record_dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone,
+                     exit_code, output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
     data = {
         "runId": run_id,
         "attempt": int(attempt),
@@ -217,6 +219,12 @@ def cmd_publish_body(dst, ce_id, ce_source, ce_time, run_id, attempt, instance, 
     encoded = base64.b64encode(json.dumps(data).encode("utf-8")).decode("ascii")
     with open(dst, "w") as f:
         json.dump({"messages": [{"data": encoded, "attributes": attributes}]}, f)
+    # The same event in CloudEvents structured mode: the completion record.
+    record = {k[len("ce-"):]: v for k, v in attributes.items() if k.startswith("ce-")}
+    record["datacontenttype"] = attributes["content-type"]
+    record["data"] = data
+    with open(record_dst, "w") as f:
+        json.dump(record, f)
 
 commands = {
     "token": cmd_token, "token-value": cmd_token_value, "argv": cmd_argv, "env": cmd_env,
@@ -572,6 +580,11 @@ upload_outputs() {
   # -type f skips symlinks: a container must not make the agent upload host files.
   while IFS= read -r -d '' file; do
     rel=${file#"$OUTPUTS_DIR"/}
+    if [[ $rel == "$RECORD_DIR"/* ]]; then
+      # The container must not forge (or pre-empt) the agent's completion record.
+      log "not uploading $rel: $RECORD_DIR/ is reserved for the agent"
+      continue
+    fi
     encoded=$(py urlencode "$PREFIX$rel")
     total=$((total + 1))
     with_retries "$HTTP_TIMEOUT_SECONDS" POST \
@@ -587,6 +600,33 @@ upload_outputs() {
   if ((failed > 0)) && [[ -z $REASON ]]; then
     REASON="upload failed for $failed of $total files (last: $last)"
   fi
+}
+
+# The completion record: the event about to be published, as a CloudEvents structured-mode JSON
+# object at <output-uri>_mlcp/attempt-<n>/completion.json, so that a completion whose publish is
+# lost can still be found. Written after the outputs, before the publish; a failure is logged and
+# the publish goes on.
+write_completion_record() {
+  if [[ -z $BUCKET ]]; then
+    log "no completion record: the output uri is unknown"
+    return 1
+  fi
+  local name="$PREFIX$RECORD_DIR/attempt-$ATTEMPT/completion.json" bucket encoded
+  if ! refresh_token; then
+    log "completion record not written: no service-account token"
+    return 1
+  fi
+  bucket=$(py urlencode "$BUCKET")
+  encoded=$(py urlencode "$name")
+  with_retries "$HTTP_TIMEOUT_SECONDS" POST \
+    "$STORAGE_API/upload/storage/v1/b/$bucket/o?uploadType=media&name=$encoded" \
+    "$WORK/record.out" -H @"$AUTH" -H 'Content-Type: application/cloudevents+json' \
+    --data-binary @"$WORK/completion.json"
+  if [[ $HTTP_STATUS != 200 ]]; then
+    log "completion record not written: Cloud Storage answered $HTTP_STATUS"
+    return 1
+  fi
+  log "completion record written to gs://$BUCKET/$name"
 }
 
 # Publishes once, retrying (same ce-id, so retries are one event) until accepted or the time
@@ -616,9 +656,10 @@ publish_completion() {
     STARTED_AT=$AGENT_STARTED_AT
     FINISHED_AT=$(iso "$now")
   fi
-  py publish-body "$WORK/publish.json" "$RUN_ID-$ATTEMPT-completed" "//mlcp/vm-agent/$INSTANCE" \
-    "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" "$EXIT_CODE" "$OUTPUT_URI" \
-    "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+  py publish-body "$WORK/publish.json" "$WORK/completion.json" "$RUN_ID-$ATTEMPT-completed" \
+    "//mlcp/vm-agent/$INSTANCE" "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" \
+    "$EXIT_CODE" "$OUTPUT_URI" "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+  write_completion_record || true
   local deadline=$((SECONDS + PUBLISH_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
   while :; do
     if refresh_token; then

@@ -48,6 +48,10 @@ final class AgentFixture implements AutoCloseable {
   static final String INSTANCE_PATH =
       "/compute/v1/projects/" + PROJECT + "/zones/" + ZONE + "/instances/" + INSTANCE;
   static final String PUBLISH_PATH = "/v1/" + TOPIC + ":publish";
+  static final String UPLOAD_PATH = "/upload/storage/v1/b/" + BUCKET + "/o";
+
+  /** The object name of the completion record of the default run (run-01HX, attempt 2). */
+  static final String RECORD_NAME = "staging/run-01HX/_mlcp/attempt-2/completion.json";
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
   static final Path SCRIPT = MODULE.resolve("mlcp-agent.sh");
@@ -319,6 +323,25 @@ final class AgentFixture implements AutoCloseable {
         .filter(e -> e.getRequest().getMethod().equals(method))
         .filter(e -> e.getRequest().getUrl().split("\\?", 2)[0].equals(path))
         .toList();
+  }
+
+  /** Uploads of the container's outputs: every media upload but the agent's own under _mlcp/. */
+  List<ServeEvent> outputUploads() {
+    return googleRequests(RequestMethod.POST, UPLOAD_PATH).stream()
+        .filter(u -> !uploadName(u).startsWith("staging/run-01HX/_mlcp/"))
+        .toList();
+  }
+
+  /** Uploads of the completion record {@link #RECORD_NAME}. */
+  List<ServeEvent> recordUploads() {
+    return googleRequests(RequestMethod.POST, UPLOAD_PATH).stream()
+        .filter(u -> uploadName(u).equals(RECORD_NAME))
+        .toList();
+  }
+
+  /** The object name of a media upload. */
+  static String uploadName(ServeEvent upload) {
+    return upload.getRequest().queryParameter("name").firstValue();
   }
 
   /** The CloudEvents the agent published to the WireMock Pub/Sub, decoded by the codec. */

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -20,6 +21,8 @@ import static dev.mlcp.vm.AgentFixture.ZONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.google.pubsub.v1.PubsubMessage;
@@ -33,6 +36,7 @@ import dev.mlcp.vm.AgentFixture.AgentResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +53,7 @@ class AgentTest {
   private static final String IMAGE = "europe-docker.pkg.dev/mlcp-test/trainers/sample:1.0";
   private static final String SECRET_VALUE = "sk-live-9d8c7b6a5f4e";
   private static final AtomicInteger TOPICS = new AtomicInteger();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static PubSubEmulator emulator;
   private static EmulatorClients pubsub;
@@ -137,8 +142,7 @@ class AgentTest {
     assertThat(agent.envFileModes()).containsExactly("600");
     assertThat(run.get(run.indexOf("-v") + 1)).endsWith(":/outputs");
 
-    List<ServeEvent> uploads =
-        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    List<ServeEvent> uploads = agent.outputUploads();
     assertThat(uploads)
         .extracting(u -> u.getRequest().queryParameter("name").firstValue())
         .containsExactlyInAnyOrder(
@@ -375,10 +379,10 @@ class AgentTest {
     AgentResult result = agent.run();
 
     assertThat(result.exitCode()).as(result.log()).isZero();
-    assertThat(agent.googleRequests(RequestMethod.POST, path))
+    assertThat(agent.outputUploads())
         .extracting(u -> u.getResponse().getStatus())
         .containsExactly(503, 200);
-    assertThat(agent.googleRequests(RequestMethod.POST, path))
+    assertThat(agent.outputUploads())
         .allSatisfy(u -> assertThat(u.getRequest().getBodyAsString()).isEqualTo("x\n"));
     assertThat(onlyCompletion().reason()).isNull();
   }
@@ -404,6 +408,103 @@ class AgentTest {
   }
 
   @Test
+  void completion_record_lands_in_the_staging_prefix_with_the_published_event() throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer", agent.trainer("t.sh", "echo m > \"$MLCP_OUTPUTS/model.txt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> records = agent.recordUploads();
+    assertThat(records).as(result.log()).hasSize(1);
+    ServeEvent record = records.get(0);
+    assertThat(record.getRequest().getHeader("Authorization")).isEqualTo("Bearer " + TOKEN);
+    assertThat(record.getRequest().getHeader("Content-Type"))
+        .isEqualTo("application/cloudevents+json");
+    JsonNode structured = JSON.readTree(record.getRequest().getBodyAsString());
+    assertThat(structured.path("specversion").asText()).isEqualTo("1.0");
+    assertThat(structured.path("type").asText()).isEqualTo("dev.mlcp.training.completed.v1");
+    assertThat(structured.path("source").asText()).isEqualTo("//mlcp/vm-agent/" + INSTANCE);
+    assertThat(structured.path("id").asText()).isEqualTo("run-01HX-2-completed");
+    assertThat(structured.path("subject").asText()).isEqualTo("run-01HX");
+    assertThat(structured.path("datacontenttype").asText()).isEqualTo("application/json");
+
+    ServeEvent publish = agent.googleRequests(RequestMethod.POST, PUBLISH_PATH).get(0);
+    JsonNode message =
+        JSON.readTree(publish.getRequest().getBodyAsString()).path("messages").get(0);
+    JsonNode publishedData =
+        JSON.readTree(Base64.getDecoder().decode(message.path("data").asText()));
+    assertThat(structured.path("data")).isEqualTo(publishedData);
+    assertThat(structured.path("time").asText())
+        .isEqualTo(message.path("attributes").path("ce-time").asText());
+    EventEnvelope<MlcpEvent> fromRecord = decodeStructured(structured);
+    EventEnvelope<MlcpEvent> published = agent.publishedToWireMock().get(0);
+    assertThat(fromRecord).isEqualTo(published);
+    assertThat(((TrainingCompleted) fromRecord.data()).exitCode()).isZero();
+
+    List<String> order =
+        agent.googleRequests().stream()
+            .map(e -> e.getRequest().getUrl())
+            .filter(u -> u.contains("model.txt") || u.contains("_mlcp") || u.endsWith(":publish"))
+            .toList();
+    assertThat(order).hasSize(3);
+    assertThat(order.get(0)).contains("model.txt");
+    assertThat(order.get(1)).contains("_mlcp");
+    assertThat(order.get(2)).endsWith(":publish");
+  }
+
+  @Test
+  void container_files_under_the_reserved_mlcp_prefix_are_not_uploaded() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    mkdir -p "$MLCP_OUTPUTS/_mlcp/attempt-2"
+                    echo '{"forged": true}' > "$MLCP_OUTPUTS/_mlcp/attempt-2/completion.json"
+                    echo '{"forged": true}' > "$MLCP_OUTPUTS/_mlcp/other.json"
+                    echo m > "$MLCP_OUTPUTS/model.txt"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.googleRequests(RequestMethod.POST, AgentFixture.UPLOAD_PATH))
+        .extracting(AgentFixture::uploadName)
+        .containsExactlyInAnyOrder("staging/run-01HX/model.txt", AgentFixture.RECORD_NAME);
+    assertThat(agent.googleRequests())
+        .noneSatisfy(r -> assertThat(r.getRequest().getBodyAsString()).contains("forged"));
+    assertThat(result.log()).contains("not uploading _mlcp/attempt-2/completion.json");
+    assertThat(onlyCompletion().reason()).isNull();
+  }
+
+  @Test
+  void completion_record_that_cannot_be_written_does_not_stop_the_publish() {
+    agent.google.stubFor(
+        post(urlPathEqualTo(AgentFixture.UPLOAD_PATH))
+            .withQueryParam("name", equalTo(AgentFixture.RECORD_NAME))
+            .atPriority(1)
+            .willReturn(aResponse().withStatus(503)));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(agent.recordUploads().size()).isGreaterThan(1);
+    assertThat(result.log()).contains("completion record not written: Cloud Storage answered 503");
+    assertThat(onlyCompletion().reason()).isNull();
+    assertPublishedThenDeleted();
+    assertThat(result.exitCode()).as(result.log()).isZero();
+  }
+
+  @Test
   void output_named_with_curl_glob_braces_uploads_the_containers_file_not_a_host_file()
       throws Exception {
     // Unglobbed, {..}/{..}/{..} is ../../.. to curl -T: from <work>/agent.X/outputs, this dir.
@@ -424,8 +525,7 @@ class AgentTest {
     AgentResult result = agent.run();
 
     assertThat(result.exitCode()).as(result.log()).isZero();
-    List<ServeEvent> uploads =
-        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    List<ServeEvent> uploads = agent.outputUploads();
     assertThat(uploads)
         .extracting(u -> u.getRequest().queryParameter("name").firstValue())
         .containsExactly("staging/run-01HX/{..}/{..}/{..}/host-secret.txt");
@@ -445,8 +545,7 @@ class AgentTest {
     AgentResult result = agent.run();
 
     assertThat(result.exitCode()).as(result.log()).isZero();
-    List<ServeEvent> uploads =
-        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    List<ServeEvent> uploads = agent.outputUploads();
     assertThat(uploads)
         .extracting(u -> u.getRequest().queryParameter("name").firstValue())
         .containsExactly("staging/run-01HX/model[1].pt");
@@ -629,6 +728,23 @@ class AgentTest {
         });
 
     assertThat(onlyCompletion().reason()).isEqualTo("preempted");
+  }
+
+  /** A structured-mode CloudEvent decoded by the binary-mode codec: attributes become ce-*. */
+  private static EventEnvelope<MlcpEvent> decodeStructured(JsonNode structured) throws Exception {
+    Map<String, String> attributes = new java.util.HashMap<>();
+    structured
+        .properties()
+        .forEach(
+            f -> {
+              if (f.getKey().equals("datacontenttype")) {
+                attributes.put(CloudEventCodec.CONTENT_TYPE, f.getValue().asText());
+              } else if (!f.getKey().equals("data")) {
+                attributes.put("ce-" + f.getKey(), f.getValue().asText());
+              }
+            });
+    return new CloudEventCodec()
+        .decode(attributes, JSON.writeValueAsBytes(structured.path("data")));
   }
 
   private TrainingCompleted onlyCompletion() {
