@@ -23,6 +23,7 @@ readonly DELETE_GRACE_SECONDS="${MLCP_DELETE_GRACE_SECONDS:-60}"
 readonly WORK_ROOT="${MLCP_WORK_DIR:-/var/lib/mlcp}"
 readonly SECRETS_ROOT="${MLCP_SECRETS_DIR:-/dev/shm}"
 readonly DOCKER="${MLCP_DOCKER:-docker}"
+readonly IPTABLES="${MLCP_IPTABLES:-iptables}"
 readonly CGROUP_ROOT="${MLCP_CGROUP_ROOT:-/sys/fs/cgroup}"
 readonly SAMPLE_SECONDS="${MLCP_SAMPLE_SECONDS:-5}"
 readonly RETRY_INITIAL_SECONDS="${MLCP_RETRY_INITIAL_SECONDS:-1}"
@@ -31,6 +32,8 @@ readonly HTTP_TIMEOUT_SECONDS="${MLCP_HTTP_TIMEOUT_SECONDS:-300}"
 readonly PUBLISH_TIMEOUT_SECONDS="${MLCP_PUBLISH_TIMEOUT_SECONDS:-600}"
 readonly DELETE_TIMEOUT_SECONDS="${MLCP_DELETE_TIMEOUT_SECONDS:-600}"
 readonly PULL_ATTEMPTS="${MLCP_PULL_ATTEMPTS:-3}"
+# The GCE metadata server (also metadata.google.internal): containers must not reach it.
+readonly METADATA_IP=169.254.169.254
 # Reserved under the output prefix for what the agent writes itself (the completion record).
 readonly RECORD_DIR=_mlcp
 
@@ -465,6 +468,28 @@ pull_image() {
   fail "image pull failed: $IMAGE"
 }
 
+# The container must not reach the metadata server, which would hand it the VM's token (and with
+# it the VM's rights: the run's secrets, the staging bucket, deleting the instance). Docker sends
+# every packet from a container on a bridge network through the DOCKER-USER chain first, so a DROP
+# to 169.254.169.254 at its top fences the metadata server whatever docker adds later. The chain
+# exists once dockerd runs, which the pull has just shown. Fails closed: no verified rule, no
+# container.
+block_metadata_server() {
+  STAGE="blocking the metadata server"
+  local rule=(-d "$METADATA_IP/32" -j DROP) status=0 first="" why
+  why="metadata server not blocked for the container"
+  "$IPTABLES" -w -I DOCKER-USER "${rule[@]}" 2>"$WORK/iptables.err" || status=$?
+  if ((status != 0)); then
+    fail "$why: iptables -I DOCKER-USER failed ($status): $(tail -n 1 "$WORK/iptables.err" |
+      cut -c 1-200)"
+  fi
+  # Verified as iptables itself lists it: the first rule of DOCKER-USER is the DROP.
+  first=$("$IPTABLES" -w -S DOCKER-USER 2>/dev/null | grep -m 1 -e '^-A DOCKER-USER ') || true
+  [[ $first == "-A DOCKER-USER ${rule[*]}" ]] ||
+    fail "$why: the DROP is not the first rule of DOCKER-USER"
+  log "metadata server blocked for containers (first rule of DOCKER-USER)"
+}
+
 # The container's cgroup (v2, systemd or cgroupfs driver) once docker has written its id.
 cgroup_dir() {
   local id dir
@@ -808,6 +833,7 @@ main() {
   read_run
   write_env_file
   pull_image
+  block_metadata_server
   run_container
   upload_outputs
 }

@@ -56,6 +56,10 @@ final class AgentFixture implements AutoCloseable {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   static final Path SCRIPT = MODULE.resolve("mlcp-agent.sh");
   static final Path FAKE_DOCKER = MODULE.resolve("testing/fake-docker");
+  static final Path FAKE_IPTABLES = MODULE.resolve("testing/fake-iptables");
+
+  /** The rule the agent must put first in DOCKER-USER, as {@code iptables -S} lists it. */
+  static final String METADATA_DROP = "-A DOCKER-USER -d 169.254.169.254/32 -j DROP";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +71,10 @@ final class AgentFixture implements AutoCloseable {
   final Path secretsDir;
   final Path record;
   final Path agentLog;
+
+  /** The fake iptables' rules ({@code iptables -S} lines). */
+  final Path iptablesRules;
+
   private final Path imageMap;
   private final Map<String, String> attributes = new LinkedHashMap<>();
   private final Map<String, String> env = new HashMap<>();
@@ -79,6 +87,7 @@ final class AgentFixture implements AutoCloseable {
     this.secretsDir = mkdirs(dir.resolve("shm"));
     this.record = dir.resolve("docker-record");
     this.agentLog = dir.resolve("agent.log");
+    this.iptablesRules = dir.resolve("iptables.rules");
     this.imageMap = dir.resolve("image-map");
     metadata.start();
     google.start();
@@ -94,6 +103,8 @@ final class AgentFixture implements AutoCloseable {
     env.put("MLCP_SECRETS_DIR", secretsDir.toString());
     env.put("MLCP_DOCKER", FAKE_DOCKER.toString());
     env.put("MLCP_IMAGE_MAP", imageMap.toString());
+    env.put("MLCP_IPTABLES", FAKE_IPTABLES.toString());
+    env.put("MLCP_FAKE_IPTABLES_STATE", iptablesRules.toString());
     env.put("MLCP_CGROUP_ROOT", mkdirs(dir.resolve("cgroup")).toString());
     env.put("MLCP_FAKE_DOCKER_RECORD", record.toString());
     env.put("MLCP_SAMPLE_SECONDS", "0.1");

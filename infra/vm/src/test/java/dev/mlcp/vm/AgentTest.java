@@ -408,6 +408,84 @@ class AgentTest {
   }
 
   @Test
+  void container_cannot_reach_the_metadata_server_the_drop_is_first_in_docker_user_before_it_runs()
+      throws Exception {
+    // Docker's own RETURN is there before the agent starts, as on a VM where dockerd runs.
+    Files.writeString(agent.iptablesRules, "-A DOCKER-USER -j RETURN\n");
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer("t.sh", "cp '" + agent.iptablesRules + "' \"$probe/rules-when-started\"")
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(Files.readAllLines(agent.probe.resolve("rules-when-started")))
+        .containsExactly(AgentFixture.METADATA_DROP, "-A DOCKER-USER -j RETURN");
+    assertThat(result.log()).contains("metadata server blocked for containers");
+  }
+
+  @Test
+  void metadata_block_that_cannot_be_installed_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_FAKE_IPTABLES_FAIL", "insert")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(agent.containerStarted()).isFalse();
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.reason())
+        .isEqualTo(
+            "metadata server not blocked for the container: iptables -I DOCKER-USER failed (4):"
+                + " iptables: can't initialize iptables table `filter': Permission denied (you"
+                + " must be root)");
+    assertThat(completed.exitCode()).isEqualTo(-1);
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void metadata_block_that_is_not_in_place_after_install_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_FAKE_IPTABLES_FAIL", "ignore-insert")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(agent.containerStarted()).isFalse();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo(
+            "metadata server not blocked for the container: the DROP is not the first rule of"
+                + " DOCKER-USER");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void metadata_block_without_an_iptables_binary_fails_the_run() {
+    agent
+        .env("MLCP_IPTABLES", dir.resolve("no-such-iptables").toString())
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .startsWith(
+            "metadata server not blocked for the container: iptables -I DOCKER-USER failed");
+  }
+
+  @Test
   void completion_record_lands_in_the_staging_prefix_with_the_published_event() throws Exception {
     agent
         .attribute("mlcp-image", "trainer:1")

@@ -106,6 +106,7 @@ public class PlatformProducers {
     env.put("MLCP_DELETE_GRACE_SECONDS", Integer.toString(config.local().deleteGraceSeconds()));
     config.local().pubsubApi().ifPresent(v -> env.put("MLCP_PUBSUB_API", v));
     config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
+    config.local().iptables().ifPresent(v -> env.put("MLCP_IPTABLES", v));
     config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
     return new LocalProcessInstances(
         PlatformConfigs.stateDir(config),

@@ -155,9 +155,33 @@ public final class LocalProcessInstances implements Instances {
       env.put("MLCP_SECRETS_DIR", dir.resolve("secrets").toString());
       env.put("MLCP_CGROUP_ROOT", dir.resolve("cgroup").toString());
       env.put("MLCP_CONTAINER_LOG", dir.resolve(ContainerLogShipper.CONTAINER_LOG).toString());
+      env.put("MLCP_FAKE_IPTABLES_STATE", dir.resolve("iptables.rules").toString());
       env.putAll(support.agentEnv());
+      if (!env.containsKey("MLCP_IPTABLES")) {
+        fakeIptablesBeside(env.get("MLCP_DOCKER")).ifPresent(p -> env.put("MLCP_IPTABLES", p));
+      }
     }
     return env;
+  }
+
+  /**
+   * The fake iptables beside a fake docker ({@code infra/vm/testing/}), if {@code docker} is one.
+   * The containers of a fake docker are processes of this machine, which no firewall rule fences;
+   * the agent's metadata-server block goes to the fake's state file instead. Any other docker gets
+   * the real iptables (or {@code MLCP_IPTABLES} from the agent environment), and the agent fails
+   * closed when it cannot install the rule.
+   */
+  static Optional<String> fakeIptablesBeside(String docker) {
+    if (docker == null || docker.isEmpty()) {
+      return Optional.empty();
+    }
+    Path path = Path.of(docker);
+    Path name = path.getFileName();
+    if (name == null || !name.toString().equals("fake-docker")) {
+      return Optional.empty();
+    }
+    Path iptables = path.resolveSibling("fake-iptables");
+    return Files.isExecutable(iptables) ? Optional.of(iptables.toString()) : Optional.empty();
   }
 
   private void shipLogs() {
