@@ -43,6 +43,11 @@ final class AgentFixture implements AutoCloseable {
   static final String ZONE = "us-central1-a";
   static final String INSTANCE = "mlcp-run-01hx-a2";
   static final String TOKEN = "ya29.test-token-7f3a9c";
+
+  /** What the WireMock STS gives for the VM's token: the container's downscoped token. */
+  static final String DOWNSCOPED_TOKEN = "ya29.downscoped-c0ffee42";
+
+  static final String STS_PATH = "/sts/v1/token";
   static final String BUCKET = "mlcp-artifacts";
   static final String TOPIC = "projects/" + PROJECT + "/topics/training-completed";
   static final String INSTANCE_PATH =
@@ -98,6 +103,8 @@ final class AgentFixture implements AutoCloseable {
     env.put("MLCP_STORAGE_API", google.baseUrl());
     env.put("MLCP_SECRETS_API", google.baseUrl() + "/v1");
     env.put("MLCP_PUBSUB_API", google.baseUrl() + "/v1");
+    env.put("MLCP_STS_API", google.baseUrl() + "/sts/v1");
+    env.put("MLCP_TOKEN_SERVER_PORT", "0");
     env.put("MLCP_DELETE_GRACE_SECONDS", "0.1");
     env.put("MLCP_WORK_DIR", work.toString());
     env.put("MLCP_SECRETS_DIR", secretsDir.toString());
@@ -452,6 +459,15 @@ final class AgentFixture implements AutoCloseable {
             .withQueryParam("uploadType", equalTo("media"))
             .withHeader("Authorization", equalTo("Bearer " + TOKEN))
             .willReturn(okJson("{\"kind\":\"storage#object\"}")));
+    google.stubFor(
+        post(urlPathEqualTo(STS_PATH))
+            .willReturn(
+                okJson(
+                    "{\"access_token\":\""
+                        + DOWNSCOPED_TOKEN
+                        + "\",\"issued_token_type\":"
+                        + "\"urn:ietf:params:oauth:token-type:access_token\","
+                        + "\"token_type\":\"Bearer\",\"expires_in\":3599}")));
     google.stubFor(
         post(urlPathEqualTo(PUBLISH_PATH))
             .withHeader("Authorization", equalTo("Bearer " + TOKEN))

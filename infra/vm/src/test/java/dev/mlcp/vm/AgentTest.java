@@ -486,6 +486,196 @@ class AgentTest {
   }
 
   @Test
+  void container_gets_a_token_downscoped_to_the_runs_prefixes_from_its_own_metadata_endpoint()
+      throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute(
+            "mlcp-inputs",
+            json(
+                List.of(
+                    "gs://mlcp-datasets/iris/v2/",
+                    "gs://mlcp-datasets/iris/v2/train/",
+                    "gs://mlcp-datasets/labels.csv",
+                    "gs://mlcp-features",
+                    "https://example.com/data.csv",
+                    "bq://project.dataset.table")))
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    url="http://$GCE_METADATA_HOST/computeMetadata/v1/instance/service-accounts/default/token"
+                    curl -sf -H 'Metadata-Flavor: Google' "$url?scopes=x" > "$probe/token.json"
+                    curl -sf -H 'Metadata-Flavor: Google' "$url" > "$probe/token-again.json"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    Map<String, String> containerEnv = agent.containerEnv();
+    String host = containerEnv.get("GCE_METADATA_HOST");
+    assertThat(host).matches("127\\.0\\.0\\.1:[0-9]+");
+    assertThat(containerEnv).containsEntry("GCE_METADATA_IP", host);
+    JsonNode token = JSON.readTree(agent.probe.resolve("token.json").toFile());
+    assertThat(token.path("access_token").asText()).isEqualTo(AgentFixture.DOWNSCOPED_TOKEN);
+    assertThat(token.path("token_type").asText()).isEqualTo("Bearer");
+    assertThat(token.path("expires_in").asInt()).isBetween(3000, 3599);
+    assertThat(
+            JSON.readTree(agent.probe.resolve("token-again.json").toFile())
+                .path("access_token")
+                .asText())
+        .isEqualTo(AgentFixture.DOWNSCOPED_TOKEN);
+
+    // One exchange (the second answer came from the cache), of the VM's token, for the boundary.
+    List<ServeEvent> exchanges = agent.googleRequests(RequestMethod.POST, AgentFixture.STS_PATH);
+    assertThat(exchanges).hasSize(1);
+    Map<String, String> form = formParams(exchanges.get(0).getRequest().getBodyAsString());
+    assertThat(form)
+        .containsEntry("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
+        .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:access_token")
+        .containsEntry("requested_token_type", "urn:ietf:params:oauth:token-type:access_token")
+        .containsEntry("subject_token", TOKEN);
+    JsonNode rules = JSON.readTree(form.get("options")).path("accessBoundary");
+    assertThat(rules.size()).isEqualTo(1);
+    rules = rules.path("accessBoundaryRules");
+    assertThat(rules).hasSize(3);
+    String objects = "resource.name.startsWith('projects/_/buckets/";
+    String list = "api.getAttribute('storage.googleapis.com/objectListPrefix', '').startsWith('";
+    assertThat(rules.get(0).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/mlcp-datasets");
+    assertThat(rules.get(0).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectViewer");
+    assertThat(rules.get(0).path("availabilityCondition").path("expression").asText())
+        .isEqualTo(
+            objects
+                + "mlcp-datasets/objects/iris/v2/') || "
+                + objects
+                + "mlcp-datasets/objects/labels.csv') || "
+                + list
+                + "iris/v2/') || "
+                + list
+                + "labels.csv')");
+    assertThat(rules.get(1).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/mlcp-features");
+    assertThat(rules.get(1).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectViewer");
+    assertThat(rules.get(1).has("availabilityCondition")).as("the whole bucket").isFalse();
+    assertThat(rules.get(2).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/" + BUCKET);
+    assertThat(rules.get(2).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectCreator", "inRole:roles/storage.objectViewer");
+    assertThat(rules.get(2).path("availabilityCondition").path("expression").asText())
+        .isEqualTo(
+            "!"
+                + objects
+                + BUCKET
+                + "/objects/staging/run-01HX/_mlcp/') && ("
+                + objects
+                + BUCKET
+                + "/objects/staging/run-01HX/') || "
+                + list
+                + "staging/run-01HX/'))");
+    assertThat(form.get("options")).doesNotContain("example.com").doesNotContain("bq://");
+
+    assertThat(result.log())
+        .doesNotContain(TOKEN)
+        .doesNotContain(AgentFixture.DOWNSCOPED_TOKEN)
+        .contains("token server for the container on " + host);
+    assertThat(agent.dockerRecordText()).doesNotContain(TOKEN);
+    assertThat(agent.containerEnv().values()).noneMatch(v -> v.contains(TOKEN));
+  }
+
+  @Test
+  void container_metadata_endpoint_refuses_everything_but_the_token_with_the_metadata_header()
+      throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    base="http://$GCE_METADATA_HOST"
+                    sa="$base/computeMetadata/v1/instance/service-accounts"
+                    code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+                    g='Metadata-Flavor: Google'
+                    {
+                      echo "no-header $(code "$sa/default/token")"
+                      echo "wrong-header $(code -H 'Metadata-Flavor: Other' "$sa/default/token")"
+                      echo "forwarded $(code -H "$g" -H 'X-Forwarded-For: 10.0.0.9' "$sa/default/token")"
+                      echo "vm-email-token $(code -H "$g" "$sa/vm@mlcp-test.iam.gserviceaccount.com/token")"
+                      echo "v1beta1-token $(code -H "$g" "$base/computeMetadata/v1beta1/instance/service-accounts/default/token")"
+                      echo "identity $(code -H "$g" "$sa/default/identity?audience=x")"
+                      echo "accounts $(code -H "$g" "$sa/default/?recursive=true")"
+                      echo "attribute $(code -H "$g" "$base/computeMetadata/v1/instance/attributes/mlcp-secrets")"
+                      echo "root $(code -H "$g" "$base/")"
+                      echo "post-token $(code -X POST -H "$g" "$sa/default/token")"
+                      echo "token $(code -H "$g" "$sa/default/token")"
+                    } > "$probe/codes"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(Files.readAllLines(agent.probe.resolve("codes")))
+        .containsExactly(
+            "no-header 403",
+            "wrong-header 403",
+            "forwarded 403",
+            "vm-email-token 404",
+            "v1beta1-token 404",
+            "identity 404",
+            "accounts 404",
+            "attribute 404",
+            "root 404",
+            "post-token 404",
+            "token 200");
+    assertThat(agent.googleRequests(RequestMethod.POST, AgentFixture.STS_PATH)).hasSize(1);
+  }
+
+  @Test
+  void malformed_inputs_fail_the_run_before_any_container() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-inputs", "[\"gs://mlcp-datasets/it's') || true || ('\"]")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.dockerInvocations()).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo(
+            "mlcp-inputs: \"gs://mlcp-datasets/it's') || true || ('\" is not gs://BUCKET[/PREFIX]"
+                + " without quotes, backslashes, wildcards or control characters");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void token_server_that_cannot_start_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_TOKEN_SERVER_ADDRESS", "203.0.113.7") // not an address of this machine
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo("token server for the container did not start on 203.0.113.7:0");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
   void completion_record_lands_in_the_staging_prefix_with_the_published_event() throws Exception {
     agent
         .attribute("mlcp-image", "trainer:1")
@@ -858,6 +1048,19 @@ class AgentTest {
 
   private String agentTopic() {
     return pubsub.topicPath("training-completed-" + TOPICS.get());
+  }
+
+  private static Map<String, String> formParams(String body) {
+    Map<String, String> params = new java.util.HashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      params.put(
+          java.net.URLDecoder.decode(
+              pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+          java.net.URLDecoder.decode(
+              pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return params;
   }
 
   private static String json(List<String> values) {

@@ -124,6 +124,17 @@ class ScriptsTest {
   }
 
   @Test
+  void fake_docker_network_inspect_gives_the_loopback_as_the_bridge_gateway() throws Exception {
+    Path map = Files.writeString(dir.resolve("map"), "img = true\n");
+
+    Result result =
+        docker(map, "network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{end}}");
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).isEqualTo("127.0.0.1\n");
+  }
+
+  @Test
   void fake_iptables_inserts_first_lists_checks_and_deletes_rules_in_its_state_file()
       throws Exception {
     Path rules = dir.resolve("rules");

@@ -156,6 +156,8 @@ public final class LocalProcessInstances implements Instances {
       env.put("MLCP_CGROUP_ROOT", dir.resolve("cgroup").toString());
       env.put("MLCP_CONTAINER_LOG", dir.resolve(ContainerLogShipper.CONTAINER_LOG).toString());
       env.put("MLCP_FAKE_IPTABLES_STATE", dir.resolve("iptables.rules").toString());
+      // Many local VMs share this machine's loopback: each container endpoint on a free port.
+      env.put("MLCP_TOKEN_SERVER_PORT", "0");
       env.putAll(support.agentEnv());
       if (!env.containsKey("MLCP_IPTABLES")) {
         fakeIptablesBeside(env.get("MLCP_DOCKER")).ifPresent(p -> env.put("MLCP_IPTABLES", p));

@@ -41,7 +41,7 @@ class LocalAgentIsolationTest {
         agent,
         "#!/bin/bash\n"
             + "printf '%s\\n' \"${MLCP_IPTABLES:-}\" \"${MLCP_FAKE_IPTABLES_STATE:-}\""
-            + " > agent-env.txt\n"
+            + " \"${MLCP_TOKEN_SERVER_PORT:-}\" > agent-env.txt\n"
             + "exec sleep 60\n");
     store = new LocalDirectoryObjectStore(state.resolve("objects"));
     secrets = new LocalFileSecrets(state.resolve("secrets"), Clock.systemUTC());
@@ -65,17 +65,18 @@ class LocalAgentIsolationTest {
   }
 
   @Test
-  void local_vm_with_the_fake_docker_blocks_the_metadata_server_in_the_fake_iptables()
+  void local_vm_with_the_fake_docker_gets_the_fake_iptables_and_a_free_token_server_port()
       throws Exception {
     instances.create(spec("vm-a", "run-a"));
     Path env = state.resolve("state/instances/vm-a/agent-env.txt");
 
-    await(() -> Files.exists(env) && lines(env).size() == 2);
+    await(() -> Files.exists(env) && lines(env).size() == 3);
 
     assertThat(lines(env))
         .containsExactly(
             REPO.resolve("infra/vm/testing/fake-iptables").toString(),
-            state.resolve("state/instances/vm-a/iptables.rules").toString());
+            state.resolve("state/instances/vm-a/iptables.rules").toString(),
+            "0");
   }
 
   static InstanceSpec spec(String name, String runId) {
