@@ -113,7 +113,8 @@ public class PlatformProducers {
         config.local().agentCommand(),
         config.projectId().orElse("local"),
         clock,
-        new LocalProcessInstances.AgentSupport(store, secrets, logs, env));
+        // Training VMs serve one run: their container logs are filed under its id.
+        new LocalProcessInstances.AgentSupport(store, secrets, logs, env, "mlcp-run-id"));
   }
 
   /** Serving resources (templates, instance groups, load balancer pieces). */
