@@ -19,10 +19,12 @@ readonly COMPUTE_API="${MLCP_COMPUTE_API:-https://compute.googleapis.com/compute
 readonly STORAGE_API="${MLCP_STORAGE_API:-https://storage.googleapis.com}"
 readonly SECRETS_API="${MLCP_SECRETS_API:-https://secretmanager.googleapis.com/v1}"
 readonly PUBSUB_API="${MLCP_PUBSUB_API:-https://pubsub.googleapis.com/v1}"
+readonly STS_API="${MLCP_STS_API:-https://sts.googleapis.com/v1}"
 readonly DELETE_GRACE_SECONDS="${MLCP_DELETE_GRACE_SECONDS:-60}"
 readonly WORK_ROOT="${MLCP_WORK_DIR:-/var/lib/mlcp}"
 readonly SECRETS_ROOT="${MLCP_SECRETS_DIR:-/dev/shm}"
 readonly DOCKER="${MLCP_DOCKER:-docker}"
+readonly IPTABLES="${MLCP_IPTABLES:-iptables}"
 readonly CGROUP_ROOT="${MLCP_CGROUP_ROOT:-/sys/fs/cgroup}"
 readonly SAMPLE_SECONDS="${MLCP_SAMPLE_SECONDS:-5}"
 readonly RETRY_INITIAL_SECONDS="${MLCP_RETRY_INITIAL_SECONDS:-1}"
@@ -31,6 +33,12 @@ readonly HTTP_TIMEOUT_SECONDS="${MLCP_HTTP_TIMEOUT_SECONDS:-300}"
 readonly PUBLISH_TIMEOUT_SECONDS="${MLCP_PUBLISH_TIMEOUT_SECONDS:-600}"
 readonly DELETE_TIMEOUT_SECONDS="${MLCP_DELETE_TIMEOUT_SECONDS:-600}"
 readonly PULL_ATTEMPTS="${MLCP_PULL_ATTEMPTS:-3}"
+readonly TOKEN_SERVER_ADDRESS="${MLCP_TOKEN_SERVER_ADDRESS:-}"
+readonly TOKEN_SERVER_PORT="${MLCP_TOKEN_SERVER_PORT:-8181}"
+# The GCE metadata server (also metadata.google.internal): containers must not reach it.
+readonly METADATA_IP=169.254.169.254
+# Reserved under the output prefix for what the agent writes itself (the completion record).
+readonly RECORD_DIR=_mlcp
 
 # The run as read from metadata; empty until known.
 RUN_ID=""
@@ -65,6 +73,7 @@ SECRETS_DIR=""
 ENV_FILE=""
 AUTH=""
 SAMPLER_PID=""
+TOKEN_SERVER_PID=""
 DOCKER_PID=""
 HTTP_STATUS=000
 
@@ -185,8 +194,67 @@ def cmd_gcs_uri(uri):
         prefix += "/"
     sys.stdout.write(m.group(1) + "\0" + prefix + "\0")
 
-def cmd_publish_body(dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone, exit_code,
-                     output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
+GCS_INPUT = re.compile(r"^gs://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(?:/(.*))?$", re.S)
+# Object prefixes go into CEL string literals: no quote, backslash, wildcard or control character.
+CEL_SAFE = re.compile(r"^[^\x00-\x1f\x7f'\\*?\[\]]*$")
+MAX_RULES = 10  # a Credential Access Boundary holds at most 10 rules
+
+def objects(bucket, prefix):
+    return "resource.name.startsWith('projects/_/buckets/%s/objects/%s')" % (bucket, prefix)
+
+def listing(prefix):
+    return ("api.getAttribute('storage.googleapis.com/objectListPrefix', '').startsWith('%s')"
+            % prefix)
+
+def rule(bucket, roles, title, expression):
+    r = {"availableResource": "//storage.googleapis.com/projects/_/buckets/" + bucket,
+         "availablePermissions": ["inRole:" + role for role in roles]}
+    if expression:
+        r["availabilityCondition"] = {"title": title, "expression": expression}
+    return r
+
+def cmd_boundary(src, staging_bucket, staging_prefix, reserved, dst):
+    """The Credential Access Boundary of the container's token: read on the run's gs:// inputs
+    (mlcp-inputs; other schemes are not this boundary's business), create and read under the
+    run's staging prefix except the agent's reserved directory."""
+    value = load(src, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        die("mlcp-inputs must be a JSON array of strings (gs://BUCKET/PREFIX URIs)")
+    inputs = {}
+    for uri in value:
+        if not uri.startswith("gs://"):
+            continue
+        m = GCS_INPUT.match(uri)
+        if not m or not CEL_SAFE.match(m.group(2) or ""):
+            die("mlcp-inputs: %s is not gs://BUCKET[/PREFIX] without quotes, backslashes, wildcards"
+                " or control characters" % json.dumps(uri))
+        inputs.setdefault(m.group(1), set()).add(m.group(2) or "")
+    if not CEL_SAFE.match(staging_prefix):
+        die("mlcp-output-uri: the prefix cannot be put in a credential access boundary")
+    if len(inputs) + 1 > MAX_RULES:
+        die("mlcp-inputs names %d buckets; a credential access boundary holds at most %d"
+            % (len(inputs), MAX_RULES - 1))
+    rules = []
+    for bucket in sorted(inputs):
+        # A prefix inside another grants nothing more: keep the shortest.
+        prefixes = sorted(inputs[bucket])
+        kept = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+        expression = None
+        if "" not in kept:
+            expression = " || ".join([objects(bucket, p) for p in kept] + [listing(p) for p in kept])
+        rules.append(rule(bucket, ["roles/storage.objectViewer"], "mlcp run inputs", expression))
+    # The reserved directory first: with an empty prefix the listing test alone holds for all.
+    staging = "!%s && (%s || %s)" % (
+        objects(staging_bucket, staging_prefix + reserved + "/"),
+        objects(staging_bucket, staging_prefix),
+        listing(staging_prefix))
+    rules.append(rule(staging_bucket, ["roles/storage.objectCreator", "roles/storage.objectViewer"],
+                      "mlcp run staging", staging))
+    with open(dst, "w") as f:
+        json.dump({"accessBoundary": {"accessBoundaryRules": rules}}, f)
+
+def cmd_publish_body(dst, record_dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone,
+                     exit_code, output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
     data = {
         "runId": run_id,
         "attempt": int(attempt),
@@ -217,15 +285,142 @@ def cmd_publish_body(dst, ce_id, ce_source, ce_time, run_id, attempt, instance, 
     encoded = base64.b64encode(json.dumps(data).encode("utf-8")).decode("ascii")
     with open(dst, "w") as f:
         json.dump({"messages": [{"data": encoded, "attributes": attributes}]}, f)
+    # The same event in CloudEvents structured mode: the completion record.
+    record = {k[len("ce-"):]: v for k, v in attributes.items() if k.startswith("ce-")}
+    record["datacontenttype"] = attributes["content-type"]
+    record["data"] = data
+    with open(record_dst, "w") as f:
+        json.dump(record, f)
 
 commands = {
     "token": cmd_token, "token-value": cmd_token_value, "argv": cmd_argv, "env": cmd_env,
     "secrets": cmd_secrets, "secret-value": cmd_secret_value, "urlencode": cmd_urlencode,
-    "gcs-uri": cmd_gcs_uri, "publish-body": cmd_publish_body,
+    "gcs-uri": cmd_gcs_uri, "publish-body": cmd_publish_body, "boundary": cmd_boundary,
 }
 commands[sys.argv[1]](*sys.argv[2:])
 PYTHON
 readonly PY
+
+# The container's metadata server: a metadata-compatible endpoint that answers only
+# GET /computeMetadata/v1/instance/service-accounts/default/token (with Metadata-Flavor: Google),
+# with the VM's token downscoped by STS to the run's Credential Access Boundary. Everything else is
+# 404 (403 without the header, or with X-Forwarded-For, as on GCE). It never logs a token.
+# argv: ADDRESS PORT PORT_FILE BOUNDARY_FILE METADATA_URL STS_URL; writes the bound port to
+# PORT_FILE once it listens (PORT 0: any free port).
+IFS= read -r -d '' TOKEN_SERVER <<'PYTHON' || true
+import json, os, socketserver, sys, threading, time, urllib.error, urllib.parse, urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
+REFRESH_MARGIN_SECONDS = 60
+
+address, port, port_file, boundary_file, metadata_url, sts_url = sys.argv[1:7]
+with open(boundary_file) as f:
+    boundary = json.dumps(json.load(f))
+# Straight to the metadata server and STS, whatever proxy the environment names.
+http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+lock = threading.Lock()
+cache = {"token": None, "expiry": 0.0}
+
+def log(message):
+    sys.stderr.write("%s mlcp-token-server: %s\n"
+                     % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), message))
+
+def fetch_json(request):
+    with http.open(request, timeout=30) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+def downscoped():
+    with lock:
+        now = time.time()
+        if cache["token"] and cache["expiry"] - now > REFRESH_MARGIN_SECONDS:
+            return cache["token"], int(cache["expiry"] - now)
+        source = fetch_json(urllib.request.Request(
+            metadata_url + "/instance/service-accounts/default/token",
+            headers={"Metadata-Flavor": "Google"}))
+        form = urllib.parse.urlencode({
+            "grant_type": EXCHANGE,
+            "subject_token_type": ACCESS_TOKEN,
+            "requested_token_type": ACCESS_TOKEN,
+            "subject_token": source["access_token"],
+            "options": boundary,
+        }).encode("ascii")
+        answer = fetch_json(urllib.request.Request(
+            sts_url + "/token", data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"}))
+        token = answer["access_token"]
+        # A downscoped token lives as long as its source when STS does not say.
+        expires = int(answer.get("expires_in") or source.get("expires_in") or 0)
+        if not isinstance(token, str) or not token or expires <= 0:
+            raise ValueError("no usable access_token")
+        cache.update(token=token, expiry=now + expires)
+        return token, expires
+
+def describe(error):
+    if isinstance(error, urllib.error.HTTPError):
+        return "%s answered %d" % (error.url.split("?")[0], error.code)
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return type(error).__name__
+
+class Handler(BaseHTTPRequestHandler):
+    def answer(self, status, body, content_type="text/plain"):
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Metadata-Flavor", "Google")
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def refused(self):
+        if (self.headers.get("Metadata-Flavor") != "Google"
+                or self.headers.get("X-Forwarded-For") is not None):
+            self.answer(403, "Missing Metadata-Flavor:Google header.\n")
+            return True
+        return False
+
+    def do_GET(self):
+        if self.refused():
+            return
+        if urllib.parse.urlsplit(self.path).path != TOKEN_PATH:
+            self.answer(404, "Not found\n")
+            return
+        try:
+            token, expires = downscoped()
+        except Exception as e:  # the container's client retries; the reason goes to the log
+            log("token exchange failed: %s" % describe(e))
+            self.answer(502, "token exchange failed\n")
+            return
+        self.answer(200, json.dumps(
+            {"access_token": token, "expires_in": expires, "token_type": "Bearer"}),
+            "application/json")
+
+    def do_other(self):
+        if not self.refused():
+            self.answer(404, "Not found\n")
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_other
+
+    def log_message(self, format, *args):
+        pass
+
+class Server(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+
+try:
+    server = Server((address, int(port)), Handler)
+except OSError as e:
+    log("cannot listen on %s:%s: %s" % (address, port, e.strerror))
+    sys.exit(1)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+PYTHON
+readonly TOKEN_SERVER
 
 py() { python3 -c "$PY" "$@"; }
 
@@ -253,11 +448,13 @@ pause() {
 }
 
 # http METHOD URL OUTFILE [curl args...]: one request; sets HTTP_STATUS (000: no response).
+# --globoff: curl would otherwise expand {a,b} and [1-9] in URLs and in -T paths, and a container
+# could name an output `{..}/{..}/etc/shadow` to make the agent upload a host file.
 http() {
   local method=$1 url=$2 out=$3
   shift 3
-  HTTP_STATUS=$(curl -sS -X "$method" -o "$out" -w '%{http_code}' --connect-timeout 10 \
-    --speed-limit 1 --speed-time 60 "$@" --url "$url") || true
+  HTTP_STATUS=$(curl -sS --globoff -X "$method" -o "$out" -w '%{http_code}' \
+    --connect-timeout 10 --speed-limit 1 --speed-time 60 "$@" --url "$url") || true
   [[ $HTTP_STATUS =~ ^[0-9]{3}$ ]] || HTTP_STATUS=000
 }
 
@@ -377,13 +574,15 @@ read_run() {
   # A reference starting with '-' would be read by docker as an option.
   [[ $IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$ ]] || fail "mlcp-image is not an image reference"
   local key
-  for key in mlcp-command mlcp-args mlcp-env mlcp-secrets mlcp-accelerator-count; do
+  for key in mlcp-command mlcp-args mlcp-env mlcp-secrets mlcp-accelerator-count mlcp-inputs; do
     attribute "$key"
   done
   py argv "$WORK/md/mlcp-command" "$WORK/command.argv" mlcp-command 2>"$WORK/py.err" ||
     fail "$(py_error)"
   py argv "$WORK/md/mlcp-args" "$WORK/args.argv" mlcp-args 2>"$WORK/py.err" ||
     fail "$(py_error)"
+  py boundary "$WORK/md/mlcp-inputs" "$BUCKET" "$PREFIX" "$RECORD_DIR" "$WORK/boundary.json" \
+    2>"$WORK/py.err" || fail "$(py_error)"
   mapfile -d '' COMMAND <"$WORK/command.argv"
   mapfile -d '' ARGS <"$WORK/args.argv"
   local count
@@ -453,6 +652,75 @@ pull_image() {
     }
   done
   fail "image pull failed: $IMAGE"
+}
+
+# The container must not reach the metadata server, which would hand it the VM's token (and with
+# it the VM's rights: the run's secrets, the staging bucket, deleting the instance). Docker sends
+# every packet from a container on a bridge network through the DOCKER-USER chain first, so a DROP
+# to 169.254.169.254 at its top fences the metadata server whatever docker adds later. The chain
+# exists once dockerd runs, which the pull has just shown. Fails closed: no verified rule, no
+# container.
+block_metadata_server() {
+  STAGE="blocking the metadata server"
+  local rule=(-d "$METADATA_IP/32" -j DROP) status=0 first="" why
+  why="metadata server not blocked for the container"
+  "$IPTABLES" -w -I DOCKER-USER "${rule[@]}" 2>"$WORK/iptables.err" || status=$?
+  if ((status != 0)); then
+    fail "$why: iptables -I DOCKER-USER failed ($status): $(tail -n 1 "$WORK/iptables.err" |
+      cut -c 1-200)"
+  fi
+  # Verified as iptables itself lists it: the first rule of DOCKER-USER is the DROP.
+  first=$("$IPTABLES" -w -S DOCKER-USER 2>/dev/null | grep -m 1 -e '^-A DOCKER-USER ') || true
+  [[ $first == "-A DOCKER-USER ${rule[*]}" ]] ||
+    fail "$why: the DROP is not the first rule of DOCKER-USER"
+  log "metadata server blocked for containers (first rule of DOCKER-USER)"
+}
+
+# The container's Google credentials: TOKEN_SERVER (above) on the docker bridge's gateway, the
+# host address containers reach, announced as GCE_METADATA_HOST/GCE_METADATA_IP, which Google's
+# client libraries use instead of 169.254.169.254 (now blocked). It starts before the container
+# and stops when the container exits; without it the run fails.
+start_token_server() {
+  STAGE="starting the token server"
+  local address=$TOKEN_SERVER_ADDRESS port="" port_file="$WORK/token-server.port" i
+  if [[ -z $address ]]; then
+    local words=() word
+    read -r -a words < <("$DOCKER" network inspect bridge \
+      --format '{{range .IPAM.Config}}{{.Gateway}} {{end}}' 2>/dev/null) || true
+    for word in "${words[@]}"; do
+      if [[ $word =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
+        address=$word
+        break
+      fi
+    done
+  fi
+  [[ $address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+    fail "token server for the container: no IPv4 gateway of docker's bridge network"
+  [[ $TOKEN_SERVER_PORT =~ ^[0-9]{1,5}$ ]] || fail "MLCP_TOKEN_SERVER_PORT is not a port number"
+  python3 -c "$TOKEN_SERVER" "$address" "$TOKEN_SERVER_PORT" "$port_file" "$WORK/boundary.json" \
+    "$METADATA_URL" "$STS_API" &
+  TOKEN_SERVER_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    if [[ -s $port_file ]]; then
+      port=$(<"$port_file")
+      break
+    fi
+    kill -0 "$TOKEN_SERVER_PID" 2>/dev/null || break
+    pause 0.1
+  done
+  [[ $port =~ ^[0-9]{1,5}$ ]] ||
+    fail "token server for the container did not start on $address:$TOKEN_SERVER_PORT"
+  printf 'GCE_METADATA_HOST=%s:%s\nGCE_METADATA_IP=%s:%s\n' "$address" "$port" "$address" "$port" \
+    >>"$ENV_FILE"
+  log "token server for the container on $address:$port"
+}
+
+stop_token_server() {
+  if [[ -n $TOKEN_SERVER_PID ]]; then
+    kill "$TOKEN_SERVER_PID" 2>/dev/null || true
+    wait "$TOKEN_SERVER_PID" 2>/dev/null || true
+    TOKEN_SERVER_PID=""
+  fi
 }
 
 # The container's cgroup (v2, systemd or cgroupfs driver) once docker has written its id.
@@ -548,6 +816,7 @@ run_container() {
   FINISHED_EPOCH=$(now_epoch)
   FINISHED_AT=$(iso "$FINISHED_EPOCH")
   stop_sampler
+  stop_token_server
   rm -f "$ENV_FILE"
   EXIT_CODE=$rc
   if [[ ! -s $WORK/cid ]] && ((rc >= 125 && rc <= 127)); then
@@ -570,6 +839,11 @@ upload_outputs() {
   # -type f skips symlinks: a container must not make the agent upload host files.
   while IFS= read -r -d '' file; do
     rel=${file#"$OUTPUTS_DIR"/}
+    if [[ $rel == "$RECORD_DIR"/* ]]; then
+      # The container must not forge (or pre-empt) the agent's completion record.
+      log "not uploading $rel: $RECORD_DIR/ is reserved for the agent"
+      continue
+    fi
     encoded=$(py urlencode "$PREFIX$rel")
     total=$((total + 1))
     with_retries "$HTTP_TIMEOUT_SECONDS" POST \
@@ -585,6 +859,33 @@ upload_outputs() {
   if ((failed > 0)) && [[ -z $REASON ]]; then
     REASON="upload failed for $failed of $total files (last: $last)"
   fi
+}
+
+# The completion record: the event about to be published, as a CloudEvents structured-mode JSON
+# object at <output-uri>_mlcp/attempt-<n>/completion.json, so that a completion whose publish is
+# lost can still be found. Written after the outputs, before the publish; a failure is logged and
+# the publish goes on.
+write_completion_record() {
+  if [[ -z $BUCKET ]]; then
+    log "no completion record: the output uri is unknown"
+    return 1
+  fi
+  local name="$PREFIX$RECORD_DIR/attempt-$ATTEMPT/completion.json" bucket encoded
+  if ! refresh_token; then
+    log "completion record not written: no service-account token"
+    return 1
+  fi
+  bucket=$(py urlencode "$BUCKET")
+  encoded=$(py urlencode "$name")
+  with_retries "$HTTP_TIMEOUT_SECONDS" POST \
+    "$STORAGE_API/upload/storage/v1/b/$bucket/o?uploadType=media&name=$encoded" \
+    "$WORK/record.out" -H @"$AUTH" -H 'Content-Type: application/cloudevents+json' \
+    --data-binary @"$WORK/completion.json"
+  if [[ $HTTP_STATUS != 200 ]]; then
+    log "completion record not written: Cloud Storage answered $HTTP_STATUS"
+    return 1
+  fi
+  log "completion record written to gs://$BUCKET/$name"
 }
 
 # Publishes once, retrying (same ce-id, so retries are one event) until accepted or the time
@@ -614,9 +915,10 @@ publish_completion() {
     STARTED_AT=$AGENT_STARTED_AT
     FINISHED_AT=$(iso "$now")
   fi
-  py publish-body "$WORK/publish.json" "$RUN_ID-$ATTEMPT-completed" "//mlcp/vm-agent/$INSTANCE" \
-    "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" "$EXIT_CODE" "$OUTPUT_URI" \
-    "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+  py publish-body "$WORK/publish.json" "$WORK/completion.json" "$RUN_ID-$ATTEMPT-completed" \
+    "//mlcp/vm-agent/$INSTANCE" "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" \
+    "$EXIT_CODE" "$OUTPUT_URI" "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+  write_completion_record || true
   local deadline=$((SECONDS + PUBLISH_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
   while :; do
     if refresh_token; then
@@ -700,6 +1002,7 @@ self_delete() {
 
 cleanup() {
   stop_sampler
+  stop_token_server
   [[ -z $SECRETS_DIR ]] || rm -rf -- "$SECRETS_DIR"
   [[ -z $WORK ]] || rm -rf -- "$WORK"
 }
@@ -715,6 +1018,7 @@ finish() {
   fi
   [[ -n $WORK ]] || return 1
   stop_sampler
+  stop_token_server
   local published=0 deleted=0
   publish_completion && published=1
   self_delete && deleted=1
@@ -765,6 +1069,8 @@ main() {
   read_run
   write_env_file
   pull_image
+  block_metadata_server
+  start_token_server
   run_container
   upload_outputs
 }

@@ -43,15 +43,28 @@ final class AgentFixture implements AutoCloseable {
   static final String ZONE = "us-central1-a";
   static final String INSTANCE = "mlcp-run-01hx-a2";
   static final String TOKEN = "ya29.test-token-7f3a9c";
+
+  /** What the WireMock STS gives for the VM's token: the container's downscoped token. */
+  static final String DOWNSCOPED_TOKEN = "ya29.downscoped-c0ffee42";
+
+  static final String STS_PATH = "/sts/v1/token";
   static final String BUCKET = "mlcp-artifacts";
   static final String TOPIC = "projects/" + PROJECT + "/topics/training-completed";
   static final String INSTANCE_PATH =
       "/compute/v1/projects/" + PROJECT + "/zones/" + ZONE + "/instances/" + INSTANCE;
   static final String PUBLISH_PATH = "/v1/" + TOPIC + ":publish";
+  static final String UPLOAD_PATH = "/upload/storage/v1/b/" + BUCKET + "/o";
+
+  /** The object name of the completion record of the default run (run-01HX, attempt 2). */
+  static final String RECORD_NAME = "staging/run-01HX/_mlcp/attempt-2/completion.json";
 
   private static final Path MODULE = Path.of("").toAbsolutePath();
   static final Path SCRIPT = MODULE.resolve("mlcp-agent.sh");
   static final Path FAKE_DOCKER = MODULE.resolve("testing/fake-docker");
+  static final Path FAKE_IPTABLES = MODULE.resolve("testing/fake-iptables");
+
+  /** The rule the agent must put first in DOCKER-USER, as {@code iptables -S} lists it. */
+  static final String METADATA_DROP = "-A DOCKER-USER -d 169.254.169.254/32 -j DROP";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,6 +76,10 @@ final class AgentFixture implements AutoCloseable {
   final Path secretsDir;
   final Path record;
   final Path agentLog;
+
+  /** The fake iptables' rules ({@code iptables -S} lines). */
+  final Path iptablesRules;
+
   private final Path imageMap;
   private final Map<String, String> attributes = new LinkedHashMap<>();
   private final Map<String, String> env = new HashMap<>();
@@ -75,6 +92,7 @@ final class AgentFixture implements AutoCloseable {
     this.secretsDir = mkdirs(dir.resolve("shm"));
     this.record = dir.resolve("docker-record");
     this.agentLog = dir.resolve("agent.log");
+    this.iptablesRules = dir.resolve("iptables.rules");
     this.imageMap = dir.resolve("image-map");
     metadata.start();
     google.start();
@@ -85,11 +103,15 @@ final class AgentFixture implements AutoCloseable {
     env.put("MLCP_STORAGE_API", google.baseUrl());
     env.put("MLCP_SECRETS_API", google.baseUrl() + "/v1");
     env.put("MLCP_PUBSUB_API", google.baseUrl() + "/v1");
+    env.put("MLCP_STS_API", google.baseUrl() + "/sts/v1");
+    env.put("MLCP_TOKEN_SERVER_PORT", "0");
     env.put("MLCP_DELETE_GRACE_SECONDS", "0.1");
     env.put("MLCP_WORK_DIR", work.toString());
     env.put("MLCP_SECRETS_DIR", secretsDir.toString());
     env.put("MLCP_DOCKER", FAKE_DOCKER.toString());
     env.put("MLCP_IMAGE_MAP", imageMap.toString());
+    env.put("MLCP_IPTABLES", FAKE_IPTABLES.toString());
+    env.put("MLCP_FAKE_IPTABLES_STATE", iptablesRules.toString());
     env.put("MLCP_CGROUP_ROOT", mkdirs(dir.resolve("cgroup")).toString());
     env.put("MLCP_FAKE_DOCKER_RECORD", record.toString());
     env.put("MLCP_SAMPLE_SECONDS", "0.1");
@@ -321,6 +343,25 @@ final class AgentFixture implements AutoCloseable {
         .toList();
   }
 
+  /** Uploads of the container's outputs: every media upload but the agent's own under _mlcp/. */
+  List<ServeEvent> outputUploads() {
+    return googleRequests(RequestMethod.POST, UPLOAD_PATH).stream()
+        .filter(u -> !uploadName(u).startsWith("staging/run-01HX/_mlcp/"))
+        .toList();
+  }
+
+  /** Uploads of the completion record {@link #RECORD_NAME}. */
+  List<ServeEvent> recordUploads() {
+    return googleRequests(RequestMethod.POST, UPLOAD_PATH).stream()
+        .filter(u -> uploadName(u).equals(RECORD_NAME))
+        .toList();
+  }
+
+  /** The object name of a media upload. */
+  static String uploadName(ServeEvent upload) {
+    return upload.getRequest().queryParameter("name").firstValue();
+  }
+
   /** The CloudEvents the agent published to the WireMock Pub/Sub, decoded by the codec. */
   List<EventEnvelope<MlcpEvent>> publishedToWireMock() {
     List<EventEnvelope<MlcpEvent>> events = new ArrayList<>();
@@ -418,6 +459,15 @@ final class AgentFixture implements AutoCloseable {
             .withQueryParam("uploadType", equalTo("media"))
             .withHeader("Authorization", equalTo("Bearer " + TOKEN))
             .willReturn(okJson("{\"kind\":\"storage#object\"}")));
+    google.stubFor(
+        post(urlPathEqualTo(STS_PATH))
+            .willReturn(
+                okJson(
+                    "{\"access_token\":\""
+                        + DOWNSCOPED_TOKEN
+                        + "\",\"issued_token_type\":"
+                        + "\"urn:ietf:params:oauth:token-type:access_token\","
+                        + "\"token_type\":\"Bearer\",\"expires_in\":3599}")));
     google.stubFor(
         post(urlPathEqualTo(PUBLISH_PATH))
             .withHeader("Authorization", equalTo("Bearer " + TOKEN))

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.notFound;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -20,6 +21,8 @@ import static dev.mlcp.vm.AgentFixture.ZONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.google.pubsub.v1.PubsubMessage;
@@ -33,6 +36,7 @@ import dev.mlcp.vm.AgentFixture.AgentResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +53,7 @@ class AgentTest {
   private static final String IMAGE = "europe-docker.pkg.dev/mlcp-test/trainers/sample:1.0";
   private static final String SECRET_VALUE = "sk-live-9d8c7b6a5f4e";
   private static final AtomicInteger TOPICS = new AtomicInteger();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static PubSubEmulator emulator;
   private static EmulatorClients pubsub;
@@ -137,8 +142,7 @@ class AgentTest {
     assertThat(agent.envFileModes()).containsExactly("600");
     assertThat(run.get(run.indexOf("-v") + 1)).endsWith(":/outputs");
 
-    List<ServeEvent> uploads =
-        agent.googleRequests(RequestMethod.POST, "/upload/storage/v1/b/" + BUCKET + "/o");
+    List<ServeEvent> uploads = agent.outputUploads();
     assertThat(uploads)
         .extracting(u -> u.getRequest().queryParameter("name").firstValue())
         .containsExactlyInAnyOrder(
@@ -375,10 +379,10 @@ class AgentTest {
     AgentResult result = agent.run();
 
     assertThat(result.exitCode()).as(result.log()).isZero();
-    assertThat(agent.googleRequests(RequestMethod.POST, path))
+    assertThat(agent.outputUploads())
         .extracting(u -> u.getResponse().getStatus())
         .containsExactly(503, 200);
-    assertThat(agent.googleRequests(RequestMethod.POST, path))
+    assertThat(agent.outputUploads())
         .allSatisfy(u -> assertThat(u.getRequest().getBodyAsString()).isEqualTo("x\n"));
     assertThat(onlyCompletion().reason()).isNull();
   }
@@ -401,6 +405,420 @@ class AgentTest {
     assertThat(completed.reason())
         .isEqualTo("upload failed for 1 of 1 files (last: model.txt answered 403)");
     assertPublishedThenDeleted();
+  }
+
+  @Test
+  void container_cannot_reach_the_metadata_server_the_drop_is_first_in_docker_user_before_it_runs()
+      throws Exception {
+    // Docker's own RETURN is there before the agent starts, as on a VM where dockerd runs.
+    Files.writeString(agent.iptablesRules, "-A DOCKER-USER -j RETURN\n");
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer("t.sh", "cp '" + agent.iptablesRules + "' \"$probe/rules-when-started\"")
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(Files.readAllLines(agent.probe.resolve("rules-when-started")))
+        .containsExactly(AgentFixture.METADATA_DROP, "-A DOCKER-USER -j RETURN");
+    assertThat(result.log()).contains("metadata server blocked for containers");
+  }
+
+  @Test
+  void metadata_block_that_cannot_be_installed_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_FAKE_IPTABLES_FAIL", "insert")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(agent.containerStarted()).isFalse();
+    TrainingCompleted completed = onlyCompletion();
+    assertThat(completed.reason())
+        .isEqualTo(
+            "metadata server not blocked for the container: iptables -I DOCKER-USER failed (4):"
+                + " iptables: can't initialize iptables table `filter': Permission denied (you"
+                + " must be root)");
+    assertThat(completed.exitCode()).isEqualTo(-1);
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void metadata_block_that_is_not_in_place_after_install_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_FAKE_IPTABLES_FAIL", "ignore-insert")
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(agent.containerStarted()).isFalse();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo(
+            "metadata server not blocked for the container: the DROP is not the first rule of"
+                + " DOCKER-USER");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void metadata_block_without_an_iptables_binary_fails_the_run() {
+    agent
+        .env("MLCP_IPTABLES", dir.resolve("no-such-iptables").toString())
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .startsWith(
+            "metadata server not blocked for the container: iptables -I DOCKER-USER failed");
+  }
+
+  @Test
+  void container_gets_a_token_downscoped_to_the_runs_prefixes_from_its_own_metadata_endpoint()
+      throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute(
+            "mlcp-inputs",
+            json(
+                List.of(
+                    "gs://mlcp-datasets/iris/v2/",
+                    "gs://mlcp-datasets/iris/v2/train/",
+                    "gs://mlcp-datasets/labels.csv",
+                    "gs://mlcp-features",
+                    "https://example.com/data.csv",
+                    "bq://project.dataset.table")))
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    url="http://$GCE_METADATA_HOST/computeMetadata/v1/instance/service-accounts/default/token"
+                    curl -sf -H 'Metadata-Flavor: Google' "$url?scopes=x" > "$probe/token.json"
+                    curl -sf -H 'Metadata-Flavor: Google' "$url" > "$probe/token-again.json"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    Map<String, String> containerEnv = agent.containerEnv();
+    String host = containerEnv.get("GCE_METADATA_HOST");
+    assertThat(host).matches("127\\.0\\.0\\.1:[0-9]+");
+    assertThat(containerEnv).containsEntry("GCE_METADATA_IP", host);
+    JsonNode token = JSON.readTree(agent.probe.resolve("token.json").toFile());
+    assertThat(token.path("access_token").asText()).isEqualTo(AgentFixture.DOWNSCOPED_TOKEN);
+    assertThat(token.path("token_type").asText()).isEqualTo("Bearer");
+    assertThat(token.path("expires_in").asInt()).isBetween(3000, 3599);
+    assertThat(
+            JSON.readTree(agent.probe.resolve("token-again.json").toFile())
+                .path("access_token")
+                .asText())
+        .isEqualTo(AgentFixture.DOWNSCOPED_TOKEN);
+
+    // One exchange (the second answer came from the cache), of the VM's token, for the boundary.
+    List<ServeEvent> exchanges = agent.googleRequests(RequestMethod.POST, AgentFixture.STS_PATH);
+    assertThat(exchanges).hasSize(1);
+    Map<String, String> form = formParams(exchanges.get(0).getRequest().getBodyAsString());
+    assertThat(form)
+        .containsEntry("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
+        .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:access_token")
+        .containsEntry("requested_token_type", "urn:ietf:params:oauth:token-type:access_token")
+        .containsEntry("subject_token", TOKEN);
+    JsonNode rules = JSON.readTree(form.get("options")).path("accessBoundary");
+    assertThat(rules.size()).isEqualTo(1);
+    rules = rules.path("accessBoundaryRules");
+    assertThat(rules).hasSize(3);
+    String objects = "resource.name.startsWith('projects/_/buckets/";
+    String list = "api.getAttribute('storage.googleapis.com/objectListPrefix', '').startsWith('";
+    assertThat(rules.get(0).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/mlcp-datasets");
+    assertThat(rules.get(0).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectViewer");
+    assertThat(rules.get(0).path("availabilityCondition").path("expression").asText())
+        .isEqualTo(
+            objects
+                + "mlcp-datasets/objects/iris/v2/') || "
+                + objects
+                + "mlcp-datasets/objects/labels.csv') || "
+                + list
+                + "iris/v2/') || "
+                + list
+                + "labels.csv')");
+    assertThat(rules.get(1).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/mlcp-features");
+    assertThat(rules.get(1).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectViewer");
+    assertThat(rules.get(1).has("availabilityCondition")).as("the whole bucket").isFalse();
+    assertThat(rules.get(2).path("availableResource").asText())
+        .isEqualTo("//storage.googleapis.com/projects/_/buckets/" + BUCKET);
+    assertThat(rules.get(2).path("availablePermissions"))
+        .extracting(JsonNode::asText)
+        .containsExactly("inRole:roles/storage.objectCreator", "inRole:roles/storage.objectViewer");
+    assertThat(rules.get(2).path("availabilityCondition").path("expression").asText())
+        .isEqualTo(
+            "!"
+                + objects
+                + BUCKET
+                + "/objects/staging/run-01HX/_mlcp/') && ("
+                + objects
+                + BUCKET
+                + "/objects/staging/run-01HX/') || "
+                + list
+                + "staging/run-01HX/'))");
+    assertThat(form.get("options")).doesNotContain("example.com").doesNotContain("bq://");
+
+    assertThat(result.log())
+        .doesNotContain(TOKEN)
+        .doesNotContain(AgentFixture.DOWNSCOPED_TOKEN)
+        .contains("token server for the container on " + host);
+    assertThat(agent.dockerRecordText()).doesNotContain(TOKEN);
+    assertThat(agent.containerEnv().values()).noneMatch(v -> v.contains(TOKEN));
+  }
+
+  @Test
+  void container_metadata_endpoint_refuses_everything_but_the_token_with_the_metadata_header()
+      throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    base="http://$GCE_METADATA_HOST"
+                    sa="$base/computeMetadata/v1/instance/service-accounts"
+                    code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+                    g='Metadata-Flavor: Google'
+                    {
+                      echo "no-header $(code "$sa/default/token")"
+                      echo "wrong-header $(code -H 'Metadata-Flavor: Other' "$sa/default/token")"
+                      echo "forwarded $(code -H "$g" -H 'X-Forwarded-For: 10.0.0.9' "$sa/default/token")"
+                      echo "vm-email-token $(code -H "$g" "$sa/vm@mlcp-test.iam.gserviceaccount.com/token")"
+                      echo "v1beta1-token $(code -H "$g" "$base/computeMetadata/v1beta1/instance/service-accounts/default/token")"
+                      echo "identity $(code -H "$g" "$sa/default/identity?audience=x")"
+                      echo "accounts $(code -H "$g" "$sa/default/?recursive=true")"
+                      echo "attribute $(code -H "$g" "$base/computeMetadata/v1/instance/attributes/mlcp-secrets")"
+                      echo "root $(code -H "$g" "$base/")"
+                      echo "post-token $(code -X POST -H "$g" "$sa/default/token")"
+                      echo "token $(code -H "$g" "$sa/default/token")"
+                    } > "$probe/codes"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(Files.readAllLines(agent.probe.resolve("codes")))
+        .containsExactly(
+            "no-header 403",
+            "wrong-header 403",
+            "forwarded 403",
+            "vm-email-token 404",
+            "v1beta1-token 404",
+            "identity 404",
+            "accounts 404",
+            "attribute 404",
+            "root 404",
+            "post-token 404",
+            "token 200");
+    assertThat(agent.googleRequests(RequestMethod.POST, AgentFixture.STS_PATH)).hasSize(1);
+  }
+
+  @Test
+  void malformed_inputs_fail_the_run_before_any_container() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .attribute("mlcp-inputs", "[\"gs://mlcp-datasets/it's') || true || ('\"]")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.dockerInvocations()).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo(
+            "mlcp-inputs: \"gs://mlcp-datasets/it's') || true || ('\" is not gs://BUCKET[/PREFIX]"
+                + " without quotes, backslashes, wildcards or control characters");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void token_server_that_cannot_start_fails_the_run_and_no_container_starts() {
+    agent
+        .env("MLCP_TOKEN_SERVER_ADDRESS", "203.0.113.7") // not an address of this machine
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(agent.docker("run")).isEmpty();
+    assertThat(onlyCompletion().reason())
+        .isEqualTo("token server for the container did not start on 203.0.113.7:0");
+    assertPublishedThenDeleted();
+  }
+
+  @Test
+  void completion_record_lands_in_the_staging_prefix_with_the_published_event() throws Exception {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer", agent.trainer("t.sh", "echo m > \"$MLCP_OUTPUTS/model.txt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> records = agent.recordUploads();
+    assertThat(records).as(result.log()).hasSize(1);
+    ServeEvent record = records.get(0);
+    assertThat(record.getRequest().getHeader("Authorization")).isEqualTo("Bearer " + TOKEN);
+    assertThat(record.getRequest().getHeader("Content-Type"))
+        .isEqualTo("application/cloudevents+json");
+    JsonNode structured = JSON.readTree(record.getRequest().getBodyAsString());
+    assertThat(structured.path("specversion").asText()).isEqualTo("1.0");
+    assertThat(structured.path("type").asText()).isEqualTo("dev.mlcp.training.completed.v1");
+    assertThat(structured.path("source").asText()).isEqualTo("//mlcp/vm-agent/" + INSTANCE);
+    assertThat(structured.path("id").asText()).isEqualTo("run-01HX-2-completed");
+    assertThat(structured.path("subject").asText()).isEqualTo("run-01HX");
+    assertThat(structured.path("datacontenttype").asText()).isEqualTo("application/json");
+
+    ServeEvent publish = agent.googleRequests(RequestMethod.POST, PUBLISH_PATH).get(0);
+    JsonNode message =
+        JSON.readTree(publish.getRequest().getBodyAsString()).path("messages").get(0);
+    JsonNode publishedData =
+        JSON.readTree(Base64.getDecoder().decode(message.path("data").asText()));
+    assertThat(structured.path("data")).isEqualTo(publishedData);
+    assertThat(structured.path("time").asText())
+        .isEqualTo(message.path("attributes").path("ce-time").asText());
+    EventEnvelope<MlcpEvent> fromRecord = decodeStructured(structured);
+    EventEnvelope<MlcpEvent> published = agent.publishedToWireMock().get(0);
+    assertThat(fromRecord).isEqualTo(published);
+    assertThat(((TrainingCompleted) fromRecord.data()).exitCode()).isZero();
+
+    List<String> order =
+        agent.googleRequests().stream()
+            .map(e -> e.getRequest().getUrl())
+            .filter(u -> u.contains("model.txt") || u.contains("_mlcp") || u.endsWith(":publish"))
+            .toList();
+    assertThat(order).hasSize(3);
+    assertThat(order.get(0)).contains("model.txt");
+    assertThat(order.get(1)).contains("_mlcp");
+    assertThat(order.get(2)).endsWith(":publish");
+  }
+
+  @Test
+  void container_files_under_the_reserved_mlcp_prefix_are_not_uploaded() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    mkdir -p "$MLCP_OUTPUTS/_mlcp/attempt-2"
+                    echo '{"forged": true}' > "$MLCP_OUTPUTS/_mlcp/attempt-2/completion.json"
+                    echo '{"forged": true}' > "$MLCP_OUTPUTS/_mlcp/other.json"
+                    echo m > "$MLCP_OUTPUTS/model.txt"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(agent.googleRequests(RequestMethod.POST, AgentFixture.UPLOAD_PATH))
+        .extracting(AgentFixture::uploadName)
+        .containsExactlyInAnyOrder("staging/run-01HX/model.txt", AgentFixture.RECORD_NAME);
+    assertThat(agent.googleRequests())
+        .noneSatisfy(r -> assertThat(r.getRequest().getBodyAsString()).contains("forged"));
+    assertThat(result.log()).contains("not uploading _mlcp/attempt-2/completion.json");
+    assertThat(onlyCompletion().reason()).isNull();
+  }
+
+  @Test
+  void completion_record_that_cannot_be_written_does_not_stop_the_publish() {
+    agent.google.stubFor(
+        post(urlPathEqualTo(AgentFixture.UPLOAD_PATH))
+            .withQueryParam("name", equalTo(AgentFixture.RECORD_NAME))
+            .atPriority(1)
+            .willReturn(aResponse().withStatus(503)));
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage("trainer", agent.trainer("t.sh", "exit 0").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(agent.recordUploads().size()).isGreaterThan(1);
+    assertThat(result.log()).contains("completion record not written: Cloud Storage answered 503");
+    assertThat(onlyCompletion().reason()).isNull();
+    assertPublishedThenDeleted();
+    assertThat(result.exitCode()).as(result.log()).isZero();
+  }
+
+  @Test
+  void output_named_with_curl_glob_braces_uploads_the_containers_file_not_a_host_file()
+      throws Exception {
+    // Unglobbed, {..}/{..}/{..} is ../../.. to curl -T: from <work>/agent.X/outputs, this dir.
+    Files.writeString(dir.resolve("host-secret.txt"), "HOST SECRET\n");
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent
+                .trainer(
+                    "t.sh",
+                    """
+                    mkdir -p "$MLCP_OUTPUTS/{..}/{..}/{..}"
+                    echo "container's own" > "$MLCP_OUTPUTS/{..}/{..}/{..}/host-secret.txt"
+                    """)
+                .toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> uploads = agent.outputUploads();
+    assertThat(uploads)
+        .extracting(u -> u.getRequest().queryParameter("name").firstValue())
+        .containsExactly("staging/run-01HX/{..}/{..}/{..}/host-secret.txt");
+    assertThat(uploads.get(0).getRequest().getBodyAsString()).isEqualTo("container's own\n");
+    assertThat(agent.googleRequests())
+        .noneSatisfy(r -> assertThat(r.getRequest().getBodyAsString()).contains("HOST SECRET"));
+  }
+
+  @Test
+  void output_named_with_curl_glob_brackets_is_uploaded() {
+    agent
+        .attribute("mlcp-image", "trainer:1")
+        .mapImage(
+            "trainer",
+            agent.trainer("t.sh", "echo weights > \"$MLCP_OUTPUTS/model[1].pt\"").toString());
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    List<ServeEvent> uploads = agent.outputUploads();
+    assertThat(uploads)
+        .extracting(u -> u.getRequest().queryParameter("name").firstValue())
+        .containsExactly("staging/run-01HX/model[1].pt");
+    assertThat(uploads.get(0).getRequest().getBodyAsString()).isEqualTo("weights\n");
+    assertThat(onlyCompletion().reason()).isNull();
   }
 
   @Test
@@ -580,6 +998,23 @@ class AgentTest {
     assertThat(onlyCompletion().reason()).isEqualTo("preempted");
   }
 
+  /** A structured-mode CloudEvent decoded by the binary-mode codec: attributes become ce-*. */
+  private static EventEnvelope<MlcpEvent> decodeStructured(JsonNode structured) throws Exception {
+    Map<String, String> attributes = new java.util.HashMap<>();
+    structured
+        .properties()
+        .forEach(
+            f -> {
+              if (f.getKey().equals("datacontenttype")) {
+                attributes.put(CloudEventCodec.CONTENT_TYPE, f.getValue().asText());
+              } else if (!f.getKey().equals("data")) {
+                attributes.put("ce-" + f.getKey(), f.getValue().asText());
+              }
+            });
+    return new CloudEventCodec()
+        .decode(attributes, JSON.writeValueAsBytes(structured.path("data")));
+  }
+
   private TrainingCompleted onlyCompletion() {
     List<EventEnvelope<MlcpEvent>> events = agent.publishedToWireMock();
     assertThat(events).as(agent.log()).hasSize(1);
@@ -613,6 +1048,19 @@ class AgentTest {
 
   private String agentTopic() {
     return pubsub.topicPath("training-completed-" + TOPICS.get());
+  }
+
+  private static Map<String, String> formParams(String body) {
+    Map<String, String> params = new java.util.HashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      params.put(
+          java.net.URLDecoder.decode(
+              pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+          java.net.URLDecoder.decode(
+              pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return params;
   }
 
   private static String json(List<String> values) {

@@ -21,7 +21,8 @@ class ScriptsTest {
 
   @Test
   void agent_and_fake_docker_are_valid_bash() throws Exception {
-    for (Path script : List.of(AgentFixture.SCRIPT, AgentFixture.FAKE_DOCKER)) {
+    for (Path script :
+        List.of(AgentFixture.SCRIPT, AgentFixture.FAKE_DOCKER, AgentFixture.FAKE_IPTABLES)) {
       Result result = exec(Map.of(), "bash", "-n", script.toString());
       assertThat(result.exitCode()).as(script + ": " + result.output()).isZero();
     }
@@ -35,7 +36,8 @@ class ScriptsTest {
             Map.of(),
             "shellcheck",
             AgentFixture.SCRIPT.toString(),
-            AgentFixture.FAKE_DOCKER.toString());
+            AgentFixture.FAKE_DOCKER.toString(),
+            AgentFixture.FAKE_IPTABLES.toString());
     assertThat(result.exitCode()).as(result.output()).isZero();
   }
 
@@ -119,6 +121,62 @@ class ScriptsTest {
     assertThat(Files.readString(cgroup.resolve("cpu.stat"))).containsPattern("usage_usec [1-9]");
     assertThat(Long.parseLong(Files.readString(cgroup.resolve("memory.peak")).strip()))
         .isPositive();
+  }
+
+  @Test
+  void fake_docker_network_inspect_gives_the_loopback_as_the_bridge_gateway() throws Exception {
+    Path map = Files.writeString(dir.resolve("map"), "img = true\n");
+
+    Result result =
+        docker(map, "network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{end}}");
+
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).isEqualTo("127.0.0.1\n");
+  }
+
+  @Test
+  void fake_iptables_inserts_first_lists_checks_and_deletes_rules_in_its_state_file()
+      throws Exception {
+    Path rules = dir.resolve("rules");
+    Map<String, String> env = Map.of("MLCP_FAKE_IPTABLES_STATE", rules.toString());
+    String iptables = AgentFixture.FAKE_IPTABLES.toString();
+
+    assertThat(exec(env, iptables, "-w", "-A", "DOCKER-USER", "-j", "RETURN").exitCode()).isZero();
+    assertThat(exec(env, iptables, "-A", "INPUT", "-j", "ACCEPT").exitCode()).isZero();
+    assertThat(
+            exec(env, iptables, "-w", "-I", "DOCKER-USER", "-d", "169.254.169.254/32", "-j", "DROP")
+                .exitCode())
+        .isZero();
+
+    Result listed = exec(env, iptables, "-w", "-S", "DOCKER-USER");
+    assertThat(listed.output())
+        .isEqualTo(
+            "-N DOCKER-USER\n" + AgentFixture.METADATA_DROP + "\n-A DOCKER-USER -j RETURN\n");
+    assertThat(
+            exec(env, iptables, "-C", "DOCKER-USER", "-d", "169.254.169.254/32", "-j", "DROP")
+                .exitCode())
+        .isZero();
+    assertThat(exec(env, iptables, "-C", "DOCKER-USER", "-j", "ACCEPT").exitCode()).isEqualTo(1);
+    assertThat(exec(env, iptables, "-I", "NO-SUCH-CHAIN", "-j", "DROP").exitCode()).isEqualTo(1);
+    assertThat(exec(env, iptables, "-D", "DOCKER-USER", "-j", "RETURN").exitCode()).isZero();
+    assertThat(Files.readAllLines(rules))
+        .containsExactlyInAnyOrder("-A INPUT -j ACCEPT", AgentFixture.METADATA_DROP);
+  }
+
+  @Test
+  void fake_iptables_fails_without_a_state_file_or_when_told_to() throws Exception {
+    String iptables = AgentFixture.FAKE_IPTABLES.toString();
+    assertThat(exec(Map.of(), iptables, "-S", "DOCKER-USER").exitCode()).isEqualTo(3);
+    Map<String, String> failing =
+        Map.of(
+            "MLCP_FAKE_IPTABLES_STATE",
+            dir.resolve("rules").toString(),
+            "MLCP_FAKE_IPTABLES_FAIL",
+            "insert");
+    Result result = exec(failing, iptables, "-I", "DOCKER-USER", "-j", "DROP");
+    assertThat(result.exitCode()).isEqualTo(4);
+    assertThat(result.output()).contains("Permission denied");
+    assertThat(dir.resolve("rules")).isEmptyFile();
   }
 
   private Path script(String name, String body) throws IOException {

@@ -86,6 +86,12 @@ public interface PlatformConfig {
     /** The docker command of agents; the local launcher uses infra/vm/testing/fake-docker. */
     Optional<String> docker();
 
+    /**
+     * The iptables command of agents (their metadata-server block); the local launcher uses
+     * infra/vm/testing/fake-iptables. Unset: the fake beside a fake docker, else {@code iptables}.
+     */
+    Optional<String> iptables();
+
     /** File mapping image names to local commands (format: infra/vm/README.md). */
     Optional<String> imageMap();
 

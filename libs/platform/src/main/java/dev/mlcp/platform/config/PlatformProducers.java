@@ -106,13 +106,15 @@ public class PlatformProducers {
     env.put("MLCP_DELETE_GRACE_SECONDS", Integer.toString(config.local().deleteGraceSeconds()));
     config.local().pubsubApi().ifPresent(v -> env.put("MLCP_PUBSUB_API", v));
     config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
+    config.local().iptables().ifPresent(v -> env.put("MLCP_IPTABLES", v));
     config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
     return new LocalProcessInstances(
         PlatformConfigs.stateDir(config),
         config.local().agentCommand(),
         config.projectId().orElse("local"),
         clock,
-        new LocalProcessInstances.AgentSupport(store, secrets, logs, env));
+        // Training VMs serve one run: their container logs are filed under its id.
+        new LocalProcessInstances.AgentSupport(store, secrets, logs, env, "mlcp-run-id"));
   }
 
   /** Serving resources (templates, instance groups, load balancer pieces). */

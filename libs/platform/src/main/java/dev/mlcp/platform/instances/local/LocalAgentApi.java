@@ -1,5 +1,6 @@
 package dev.mlcp.platform.instances.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.instances.Instance;
@@ -15,11 +16,14 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,10 +39,26 @@ import java.util.regex.Pattern;
  *   <li>{@code /secrets/v1/projects/P/secrets/S/versions/V:access}: Secret Manager access.
  * </ul>
  *
- * Requests must carry the placeholder token the local metadata server hands out, like Google's APIs
- * require the VM's token.
+ * Requests must carry the token the local metadata server hands out to one instance, and that token
+ * acts for its instance only, like a VM's service account with least-privilege roles: GET and
+ * DELETE of its own instance, uploads under its own {@code mlcp-output-uri} prefix, access to the
+ * secrets its own {@code mlcp-secrets} names (the VM agent's metadata contract,
+ * infra/vm/README.md). Anything else is 403; a missing or unknown token is 401.
  */
 final class LocalAgentApi {
+  /** The agent's metadata key naming the run's output prefix, the only place it may upload. */
+  static final String OUTPUT_URI = "mlcp-output-uri";
+
+  /** The agent's metadata key naming the run's secrets, the only ones it may read. */
+  static final String SECRETS_KEY = "mlcp-secrets";
+
+  /** The local instance a request's token belongs to. */
+  record Caller(String name, String zone, Map<String, String> metadata) {
+    Caller {
+      metadata = Map.copyOf(metadata);
+    }
+  }
+
   static final String COMPUTE = "/compute/v1";
   static final String STORAGE = "/storage";
   static final String SECRETS = "/secrets/v1";
@@ -49,17 +69,30 @@ final class LocalAgentApi {
   private static final Pattern SECRET =
       Pattern.compile(
           SECRETS + "/projects/[^/]+/secrets/([A-Za-z0-9_-]+)/versions/([A-Za-z0-9_-]+):access");
+  private static final Pattern SECRET_RESOURCE =
+      Pattern.compile("projects/[^/]+/secrets/([A-Za-z0-9_-]{1,255})(?:/versions/[A-Za-z0-9_-]+)?");
+  private static final Pattern SECRET_ID = Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
+  private final Function<String, Optional<Caller>> authenticate;
   private final BiFunction<String, String, Optional<Instance>> get;
   private final BiConsumer<String, String> deleteSoon;
   private final ObjectStore store;
   private final Secrets secrets;
 
+  /**
+   * @param authenticate the instance a bearer token was issued to, if any
+   * @param get an instance by zone and name
+   * @param deleteSoon deletes an instance shortly, off the calling thread
+   * @param store backs uploads
+   * @param secrets backs Secret Manager access
+   */
   LocalAgentApi(
+      Function<String, Optional<Caller>> authenticate,
       BiFunction<String, String, Optional<Instance>> get,
       BiConsumer<String, String> deleteSoon,
       ObjectStore store,
       Secrets secrets) {
+    this.authenticate = authenticate;
     this.get = get;
     this.deleteSoon = deleteSoon;
     this.store = store;
@@ -76,7 +109,11 @@ final class LocalAgentApi {
   void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
-      if (auth == null || !auth.equals("Bearer " + MetadataServer.PLACEHOLDER_TOKEN)) {
+      Optional<Caller> caller =
+          auth != null && auth.startsWith("Bearer ") && auth.length() > "Bearer ".length()
+              ? authenticate.apply(auth.substring("Bearer ".length()))
+              : Optional.empty();
+      if (caller.isEmpty()) {
         send(exchange, 401, error(401, "missing or wrong bearer token"));
         return;
       }
@@ -84,19 +121,27 @@ final class LocalAgentApi {
       String method = exchange.getRequestMethod();
       Matcher m;
       if ((m = INSTANCE.matcher(path)).matches()) {
-        instance(exchange, method, m.group(1), m.group(2));
+        instance(exchange, caller.get(), method, m.group(1), m.group(2));
       } else if ((m = UPLOAD.matcher(path)).matches() && method.equals("POST")) {
-        upload(exchange, m.group(1));
+        upload(exchange, caller.get(), m.group(1));
       } else if ((m = SECRET.matcher(path)).matches() && method.equals("GET")) {
-        secret(exchange, m.group(1), m.group(2));
+        secret(exchange, caller.get(), m.group(1), m.group(2));
       } else {
         send(exchange, 404, error(404, "no such local API: " + method + " " + path));
       }
     }
   }
 
-  private void instance(HttpExchange exchange, String method, String zone, String name)
+  private void instance(
+      HttpExchange exchange, Caller caller, String method, String zone, String name)
       throws IOException {
+    if (!caller.name().equals(name) || !caller.zone().equals(zone)) {
+      send(
+          exchange,
+          403,
+          error(403, "instance " + caller.name() + " may not act on instances/" + name));
+      return;
+    }
     Optional<Instance> found = get.apply(zone, name);
     if (found.isEmpty()) {
       send(exchange, 404, error(404, "The resource 'instances/" + name + "' was not found"));
@@ -125,16 +170,30 @@ final class LocalAgentApi {
     }
   }
 
-  private void upload(HttpExchange exchange, String bucket) throws IOException {
+  private void upload(HttpExchange exchange, Caller caller, String bucket) throws IOException {
     String name = queryParam(exchange, "name");
     if (name == null || name.isEmpty()) {
       send(exchange, 400, error(400, "name is required"));
       return;
     }
+    ObjectUri uri;
+    try {
+      uri = new ObjectUri(bucket, name);
+    } catch (IllegalArgumentException e) {
+      send(exchange, 400, error(400, e.getMessage()));
+      return;
+    }
+    if (!mayWrite(caller, uri)) {
+      send(
+          exchange,
+          403,
+          error(
+              403, "instance " + caller.name() + " may not write " + uri + ": outside its output"));
+      return;
+    }
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
     try (InputStream body = exchange.getRequestBody()) {
-      var written =
-          store.write(new ObjectUri(bucket, name), body, contentType, WriteCondition.none());
+      var written = store.write(uri, body, contentType, WriteCondition.none());
       Map<String, Object> meta = new LinkedHashMap<>();
       meta.put("kind", "storage#object");
       meta.put("bucket", bucket);
@@ -149,7 +208,69 @@ final class LocalAgentApi {
     }
   }
 
-  private void secret(HttpExchange exchange, String name, String version) throws IOException {
+  /** Whether {@code uri} is an object under the caller's own {@code mlcp-output-uri} prefix. */
+  static boolean mayWrite(Caller caller, ObjectUri uri) {
+    String output = caller.metadata().get(OUTPUT_URI);
+    if (output == null) {
+      return false;
+    }
+    ObjectUri prefix;
+    try {
+      prefix = ObjectUri.parse(output);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    String start =
+        prefix.name().isEmpty() || prefix.name().endsWith("/")
+            ? prefix.name()
+            : prefix.name() + "/";
+    return uri.bucket().equals(prefix.bucket())
+        && uri.name().startsWith(start)
+        && uri.name().length() > start.length();
+  }
+
+  /**
+   * The secret ids the caller's {@code mlcp-secrets} names (a JSON array of secrets or an object
+   * {ENV: secret}; a secret is an id or {@code projects/P/secrets/S[/versions/V]}), any version.
+   */
+  static Set<String> namedSecrets(Caller caller) {
+    Set<String> ids = new HashSet<>();
+    String value = caller.metadata().get(SECRETS_KEY);
+    if (value == null || value.isBlank()) {
+      return ids;
+    }
+    JsonNode specs;
+    try {
+      specs = Json.MAPPER.readTree(value);
+    } catch (IOException e) {
+      return ids;
+    }
+    if (specs == null || !(specs.isArray() || specs.isObject())) {
+      return ids;
+    }
+    for (JsonNode spec : specs) {
+      if (!spec.isTextual()) {
+        continue;
+      }
+      Matcher m = SECRET_RESOURCE.matcher(spec.asText());
+      if (m.matches()) {
+        ids.add(m.group(1));
+      } else if (SECRET_ID.matcher(spec.asText()).matches()) {
+        ids.add(spec.asText());
+      }
+    }
+    return ids;
+  }
+
+  private void secret(HttpExchange exchange, Caller caller, String name, String version)
+      throws IOException {
+    if (!namedSecrets(caller).contains(name)) {
+      send(
+          exchange,
+          403,
+          error(403, "instance " + caller.name() + " may not access secret " + name));
+      return;
+    }
     try (SecretValue value = secrets.access(name, version)) {
       Map<String, Object> payload = new LinkedHashMap<>();
       payload.put("data", Base64.getEncoder().encodeToString(value.bytes()));

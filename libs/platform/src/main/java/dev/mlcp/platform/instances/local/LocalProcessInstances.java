@@ -19,14 +19,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,15 +47,17 @@ import java.util.stream.Stream;
  * process lives and TERMINATED after it exits; deleting kills the process tree. State lives in
  * {@code <stateDir>/instances/<name>/} so a restarted JVM finds its instances again; {@code
  * maxRunDuration} is enforced by deleting the instance at its deadline. Instance names are unique
- * per project here (GCE allows one name per zone).
+ * per project here (GCE allows one name per zone). Each instance gets its own random
+ * service-account token at create ({@code agent.token}, mode 0600, in its state directory): the
+ * metadata server hands it out on that instance's path only, and {@link LocalAgentApi} lets it act
+ * on that instance, its output prefix and its named secrets only.
  */
 public final class LocalProcessInstances implements Instances {
 
   private static final Logger LOG = Logger.getLogger(LocalProcessInstances.class.getName());
   private static final Duration KILL_GRACE = Duration.ofSeconds(5);
-
-  /** Metadata attribute naming the run a training VM serves; its logs are filed under it. */
-  static final String RUN_ID = "mlcp-run-id";
+  private static final String TOKEN_FILE = "agent.token";
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path root;
   private final List<String> agentCommand;
@@ -70,12 +77,19 @@ public final class LocalProcessInstances implements Instances {
    * @param secrets backs Secret Manager access
    * @param logs receives the containers' output, as Cloud Logging does on GCE
    * @param agentEnv extra environment of every agent process
+   * @param logKeyAttribute the metadata attribute whose value files an instance's container logs
+   *     (the log key given to {@link Logs}), e.g. the run id a training VM serves
    */
   public record AgentSupport(
-      ObjectStore store, Secrets secrets, Logs logs, Map<String, String> agentEnv) {
+      ObjectStore store,
+      Secrets secrets,
+      Logs logs,
+      Map<String, String> agentEnv,
+      String logKeyAttribute) {
     /** Copies the environment. */
     public AgentSupport {
       agentEnv = Map.copyOf(agentEnv);
+      Objects.requireNonNull(logKeyAttribute, "logKeyAttribute");
     }
   }
 
@@ -136,7 +150,8 @@ public final class LocalProcessInstances implements Instances {
     }
     if (support != null) {
       metadata.serve(
-          new LocalAgentApi(this::get, this::deleteSoon, support.store(), support.secrets()));
+          new LocalAgentApi(
+              this::authenticate, this::get, this::deleteSoon, support.store(), support.secrets()));
       deadlines.scheduleWithFixedDelay(this::shipLogs, 500, 500, TimeUnit.MILLISECONDS);
     }
   }
@@ -155,9 +170,35 @@ public final class LocalProcessInstances implements Instances {
       env.put("MLCP_SECRETS_DIR", dir.resolve("secrets").toString());
       env.put("MLCP_CGROUP_ROOT", dir.resolve("cgroup").toString());
       env.put("MLCP_CONTAINER_LOG", dir.resolve(ContainerLogShipper.CONTAINER_LOG).toString());
+      env.put("MLCP_FAKE_IPTABLES_STATE", dir.resolve("iptables.rules").toString());
+      // Many local VMs share this machine's loopback: each container endpoint on a free port.
+      env.put("MLCP_TOKEN_SERVER_PORT", "0");
       env.putAll(support.agentEnv());
+      if (!env.containsKey("MLCP_IPTABLES")) {
+        fakeIptablesBeside(env.get("MLCP_DOCKER")).ifPresent(p -> env.put("MLCP_IPTABLES", p));
+      }
     }
     return env;
+  }
+
+  /**
+   * The fake iptables beside a fake docker ({@code infra/vm/testing/}), if {@code docker} is one.
+   * The containers of a fake docker are processes of this machine, which no firewall rule fences;
+   * the agent's metadata-server block goes to the fake's state file instead. Any other docker gets
+   * the real iptables (or {@code MLCP_IPTABLES} from the agent environment), and the agent fails
+   * closed when it cannot install the rule.
+   */
+  static Optional<String> fakeIptablesBeside(String docker) {
+    if (docker == null || docker.isEmpty()) {
+      return Optional.empty();
+    }
+    Path path = Path.of(docker);
+    Path name = path.getFileName();
+    if (name == null || !name.toString().equals("fake-docker")) {
+      return Optional.empty();
+    }
+    Path iptables = path.resolveSibling("fake-iptables");
+    return Files.isExecutable(iptables) ? Optional.of(iptables.toString()) : Optional.empty();
   }
 
   private void shipLogs() {
@@ -165,7 +206,11 @@ public final class LocalProcessInstances implements Instances {
       for (String name : names()) {
         readState(name)
             .ifPresent(
-                s -> shipper.ship(root.resolve(name), s.spec().metadata().get(RUN_ID), false));
+                s ->
+                    shipper.ship(
+                        root.resolve(name),
+                        s.spec().metadata().get(support.logKeyAttribute()),
+                        false));
       }
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "shipping container logs failed; next round retries", e);
@@ -196,6 +241,14 @@ public final class LocalProcessInstances implements Instances {
         throw PlatformException.alreadyExists("instance " + spec.name());
       }
       Files.createDirectories(dir);
+      // A fresh token per incarnation (a reset instance gets a new one), before the agent asks.
+      byte[] secret = new byte[32];
+      RANDOM.nextBytes(secret);
+      String token = "mlcp-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+      AtomicFiles.write(
+          dir.resolve(TOKEN_FILE),
+          token.getBytes(StandardCharsets.US_ASCII),
+          PosixFilePermissions.fromString("rw-------"));
       ProcessBuilder builder = new ProcessBuilder(agentCommand);
       builder.environment().putAll(agentEnvironment(spec, zone, dir));
       builder.redirectErrorStream(true);
@@ -253,7 +306,8 @@ public final class LocalProcessInstances implements Instances {
       kill(state.get());
       if (shipper != null) {
         // The container's last words, before its directory goes.
-        shipper.ship(root.resolve(name), state.get().spec().metadata().get(RUN_ID), true);
+        shipper.ship(
+            root.resolve(name), state.get().spec().metadata().get(support.logKeyAttribute()), true);
       }
       deleteTree(root.resolve(name));
       return true;
@@ -289,7 +343,31 @@ public final class LocalProcessInstances implements Instances {
                     name,
                     s.zone(),
                     s.spec().metadata(),
-                    s.spec().serviceAccount() == null ? null : s.spec().serviceAccount().email()));
+                    s.spec().serviceAccount() == null ? null : s.spec().serviceAccount().email(),
+                    readToken(name).orElse(null)));
+  }
+
+  /** The instance whose token {@code token} is; constant-time comparison. */
+  private Optional<LocalAgentApi.Caller> authenticate(String token) {
+    byte[] presented = token.getBytes(StandardCharsets.US_ASCII);
+    for (String name : names()) {
+      Optional<String> own = readToken(name);
+      if (own.isPresent()
+          && MessageDigest.isEqual(own.get().getBytes(StandardCharsets.US_ASCII), presented)) {
+        return readState(name)
+            .map(s -> new LocalAgentApi.Caller(name, s.zone(), s.spec().metadata()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> readToken(String name) {
+    try {
+      return Optional.of(
+          Files.readString(root.resolve(name).resolve(TOKEN_FILE), StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   private void scheduleDeadline(State state) {

@@ -20,16 +20,22 @@ import java.util.function.Function;
  * A loopback stand-in for the GCE metadata server, one path prefix per local instance: {@code
  * http://127.0.0.1:P/<instance>/computeMetadata/v1/...}. Like GCE it requires the {@code
  * Metadata-Flavor: Google} header and answers instance attributes, name, zone, project id and a
- * service-account token (a fixed local placeholder: nothing here holds real credentials).
+ * service-account token: the instance's own random token (no Google credential), served only on
+ * that instance's path and accepted by {@link LocalAgentApi} for that instance only.
  */
 final class MetadataServer implements AutoCloseable {
 
-  /** The service-account token local "VMs" get; {@link LocalAgentApi} requires it. */
-  static final String PLACEHOLDER_TOKEN = "local-placeholder-token";
-
-  /** What the server needs to know about one instance. */
+  /**
+   * What the server needs to know about one instance.
+   *
+   * @param token the instance's service-account token; null when it has none (404)
+   */
   record InstanceView(
-      String name, String zone, Map<String, String> attributes, String serviceAccount) {}
+      String name,
+      String zone,
+      Map<String, String> attributes,
+      String serviceAccount,
+      String token) {}
 
   private final HttpServer server;
   private final String project;
@@ -159,13 +165,20 @@ final class MetadataServer implements AutoCloseable {
                 text, instance.serviceAccount() == null ? "default" : instance.serviceAccount()
               });
       case "instance/service-accounts/default/token" ->
-          Optional.of(
-              new String[] {
-                "application/json",
-                "{\"access_token\":\""
-                    + PLACEHOLDER_TOKEN
-                    + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}"
-              });
+          instance.token() == null
+              ? Optional.empty()
+              : Optional.of(
+                  new String[] {
+                    "application/json",
+                    Json.MAPPER.writeValueAsString(
+                        Map.of(
+                            "access_token",
+                            instance.token(),
+                            "expires_in",
+                            3599,
+                            "token_type",
+                            "Bearer"))
+                  });
       case "instance/service-accounts/default/identity" ->
           Optional.of(new String[] {text, "local-placeholder-identity-token"});
       default -> Optional.empty();

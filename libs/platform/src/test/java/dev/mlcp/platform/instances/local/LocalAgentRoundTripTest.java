@@ -82,7 +82,7 @@ class LocalAgentRoundTripTest {
             List.of("bash", REPO.resolve("infra/vm/mlcp-agent.sh").toString()),
             emulator.projectId(),
             Clock.systemUTC(),
-            new LocalProcessInstances.AgentSupport(store, secrets, logs, env))) {
+            new LocalProcessInstances.AgentSupport(store, secrets, logs, env, "mlcp-run-id"))) {
 
       instances.create(spec("run-local-1"));
 
