@@ -115,15 +115,15 @@ public class RunRepository {
     return documents.ids(FOLLOW_UPS, YES);
   }
 
-  /** The owner's runs that have not ended (read through the owner-and-state index). */
-  public List<Run> activeRunsOf(String owner) {
+  /** Ids of the owner's runs that have not ended, from the owner-and-state index (no reads). */
+  public List<String> activeIdsOf(String owner) {
     List<String> ids = new java.util.ArrayList<>();
     for (RunState state : RunState.values()) {
       if (!state.terminal()) {
         documents.ids(BY_OWNER_STATE, ownerState(owner, state)).forEach(ids::add);
       }
     }
-    return documents.readAll(ids).stream().filter(r -> !r.state().terminal()).toList();
+    return ids.stream().distinct().toList();
   }
 
   /** Reads runs in parallel, in order, skipping missing ones. */

@@ -106,15 +106,28 @@ public final class SubmitPolicy {
     }
   }
 
+  /**
+   * Counts through the owner's index entries (a listing, no reads) and reads the runs only when a
+   * limit seems reached or accelerators are asked for: stale entries must not refuse a request. Two
+   * requests racing may both pass the last free slot: the limit is a guard against runaway use, not
+   * an exact quota.
+   */
   private void checkShare(String owner, RunSpec spec) {
-    List<Run> active = runs.activeRunsOf(owner);
+    if (limits.maxActiveRunsPerOwner() == Integer.MAX_VALUE
+        && limits.maxAcceleratorsPerOwner() == Integer.MAX_VALUE) {
+      return; // unlimited (benchmarks)
+    }
+    List<String> ids = runs.activeIdsOf(owner);
+    if (ids.size() + 1 <= limits.maxActiveRunsPerOwner() && spec.acceleratorCount() == 0) {
+      return;
+    }
+    List<Run> active = runs.findAll(ids).stream().filter(r -> !r.state().terminal()).toList();
     if (active.size() + 1 > limits.maxActiveRunsPerOwner()) {
       throw new OwnerLimitExceededException(
           owner, "active runs", limits.maxActiveRunsPerOwner(), active.size(), 1);
     }
     long accelerators = active.stream().mapToLong(r -> r.spec().acceleratorCount()).sum();
-    if (spec.acceleratorCount() > 0
-        && accelerators + spec.acceleratorCount() > limits.maxAcceleratorsPerOwner()) {
+    if (accelerators + spec.acceleratorCount() > limits.maxAcceleratorsPerOwner()) {
       throw new OwnerLimitExceededException(
           owner,
           "accelerators",

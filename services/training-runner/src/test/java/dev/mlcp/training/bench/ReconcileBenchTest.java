@@ -15,6 +15,7 @@ import dev.mlcp.platform.instances.Instance;
 import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
+import dev.mlcp.platform.secrets.local.LocalFileSecrets;
 import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.training.LocalVmResource;
 import dev.mlcp.training.runs.InstancePlan;
@@ -24,6 +25,7 @@ import dev.mlcp.training.runs.Reconciler;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
+import dev.mlcp.training.runs.SubmitPolicy;
 import dev.mlcp.training.runs.TestTrainingConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -92,7 +94,13 @@ class ReconcileBenchTest {
             new UlidIdGenerator(clock, new SecureRandom()),
             clock,
             config.maxAttempts(),
-            PreemptionPolicy.RETRY);
+            PreemptionPolicy.RETRY,
+            new SubmitPolicy(
+                new SubmitPolicy.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, List.of()),
+                new LocalFileSecrets(dir.resolve("secrets"), clock),
+                email -> false,
+                runs,
+                plan));
     Reconciler reconciler =
         new Reconciler(
             runs,

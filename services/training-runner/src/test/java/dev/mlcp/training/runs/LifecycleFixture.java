@@ -12,6 +12,7 @@ import dev.mlcp.events.TrainingCompleted;
 import dev.mlcp.platform.ids.UlidIdGenerator;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
+import dev.mlcp.platform.secrets.local.LocalFileSecrets;
 import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.state.PendingEvent;
 import java.nio.file.Path;
@@ -45,10 +46,15 @@ final class LifecycleFixture {
   final RunRepository runs;
   final InstancePlan plan;
   final OutboxRelay<Run> relay;
+  final LocalFileSecrets secrets;
   final RunService service;
   final Reconciler reconciler;
 
   LifecycleFixture(Path dir) {
+    this(dir, new SubmitPolicy.Limits(20, 16, List.of()));
+  }
+
+  LifecycleFixture(Path dir, SubmitPolicy.Limits limits) {
     store = new LocalDirectoryObjectStore(dir, clock);
     runs = new RunRepository(store, ObjectUri.parse(config.stateUri()), json);
     plan = new InstancePlan(config, json, "#!/bin/bash\necho agent\n");
@@ -64,6 +70,14 @@ final class LifecycleFixture {
               return CompletableFuture.completedFuture(null);
             },
             Duration.ofSeconds(5));
+    secrets = new LocalFileSecrets(dir.resolve("secrets"), clock);
+    // The secret the specs of these tests name, owned by their owner.
+    secrets.create(
+        "openai-key",
+        java.util.Map.of(),
+        dev.mlcp.platform.secrets.SecretAccess.annotations(OWNER, java.util.Set.of()));
+    SubmitPolicy policy =
+        new SubmitPolicy(limits, secrets, "admin@example.com"::equalsIgnoreCase, runs, plan);
     service =
         new RunService(
             runs,
@@ -75,7 +89,8 @@ final class LifecycleFixture {
             new UlidIdGenerator(clock, new SecureRandom()),
             clock,
             config.maxAttempts(),
-            PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY));
+            PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY),
+            policy);
     reconciler =
         new Reconciler(
             runs,

@@ -96,4 +96,24 @@ public class TestTrainingConfig implements TrainingConfig {
   public java.util.Optional<List<String>> requestSources() {
     return java.util.Optional.of(List.of("//cloudbuild/*=*"));
   }
+
+  @Override
+  public Limits limits() {
+    return new Limits() {
+      @Override
+      public int maxActiveRunsPerOwner() {
+        return 20;
+      }
+
+      @Override
+      public int maxAcceleratorsPerOwner() {
+        return 16;
+      }
+
+      @Override
+      public java.util.Optional<List<String>> allowedImages() {
+        return java.util.Optional.empty();
+      }
+    };
+  }
 }
