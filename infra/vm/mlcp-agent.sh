@@ -312,6 +312,16 @@ import json, os, socketserver, sys, threading, time, urllib.error, urllib.parse,
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
+SA_INFO_PATH = "/computeMetadata/v1/instance/service-accounts/default/"
+# Harmless facts Google's client libraries read before asking for a token (they detect "GCE" by
+# a 200 on / and read the account's email and the project): passed through from the real metadata
+# server. Everything else (attributes, identity tokens, other accounts) stays 404.
+PASS_THROUGH = {
+    "/computeMetadata/v1/project/project-id",
+    "/computeMetadata/v1/project/numeric-project-id",
+    "/computeMetadata/v1/instance/service-accounts/default/email",
+    "/computeMetadata/v1/instance/zone",
+}
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
 REFRESH_MARGIN_SECONDS = 60
@@ -382,10 +392,35 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def metadata(self, path):
+        with http.open(urllib.request.Request(
+                metadata_url + path[len("/computeMetadata/v1"):],
+                headers={"Metadata-Flavor": "Google"}), timeout=10) as response:
+            return response.read().decode("utf-8")
+
     def do_GET(self):
         if self.refused():
             return
-        if urllib.parse.urlsplit(self.path).path != TOKEN_PATH:
+        path = urllib.parse.urlsplit(self.path).path
+        try:
+            if path in ("/", "/computeMetadata/v1/", "/computeMetadata/v1"):
+                self.answer(200, "computeMetadata/\n")
+                return
+            if path in PASS_THROUGH:
+                self.answer(200, self.metadata(path))
+                return
+            if path == SA_INFO_PATH:
+                email = self.metadata(SA_INFO_PATH + "email")
+                self.answer(200, json.dumps({
+                    "aliases": ["default"], "email": email,
+                    "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}),
+                    "application/json")
+                return
+        except Exception as e:
+            log("metadata pass-through of %s failed: %s" % (path, describe(e)))
+            self.answer(502, "metadata unavailable\n")
+            return
+        if path != TOKEN_PATH:
             self.answer(404, "Not found\n")
             return
         try:
