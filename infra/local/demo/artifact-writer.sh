@@ -98,7 +98,9 @@ demo_artifact_writer() { # id of the run submitted through the REST API
   say "  GET :verify -> verified $(json 'str(d["verified"]) + ", " + str(d["files"]) + " files, " + str(d["bytes"]) + " bytes re-read"' <<<"$verify")"
   production=$(aw_get "$aw/v1/models/$model/aliases/production") || ok=0
   say "  alias production -> $(json 'str(d["version"]) + " (" + d["history"][0]["via"] + ": " + d["history"][0]["reason"][:120] + ")"' <<<"$production")"
-  say "  at $since: production was $(curl -sS -H "Authorization: Bearer $TOKEN" "$aw/v1/models/$model/aliases/production?at=${since}Z" | json 'd.get("version") or d.get("detail")')"
+  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  say "  ?at=${since}Z (before this run): $(curl -sS -H "Authorization: Bearer $TOKEN" "$aw/v1/models/$model/aliases/production?at=${since}Z" | json 'd.get("version") or d.get("detail")')"
+  say "  ?at=$now: $(curl -sS -H "Authorization: Bearer $TOKEN" "$aw/v1/models/$model/aliases/production?at=$now" | json 'd.get("version") or d.get("detail")')"
 
   step "registry: one evaluation run (robustness) against $model $version, through training-requests"
   evaluation=$(aw_send POST "$aw/v1/models/$model/versions/$n:evaluate" '{}') || ok=0
@@ -112,7 +114,7 @@ demo_artifact_writer() { # id of the run submitted through the REST API
   local db="$STATE_DIR/warehouse.duckdb"
   say "  cost per owner per week:"
   "$JAVA" -cp "$HELPER_CP" dev.mlcp.local.WarehouseSql "$db" \
-    "SELECT owner, date_trunc('week', finished_at) AS week, round(sum(cost_estimate_usd), 6) AS cost_usd, count(*) AS runs FROM (SELECT * FROM mlcp_registry.runs QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY recorded_at) = 1) GROUP BY owner, week ORDER BY week, owner" \
+    "SELECT owner, date_trunc('week', finished_at) AS week, CAST(sum(cost_estimate_usd) AS DECIMAL(12, 6)) AS cost_usd, count(*) AS runs FROM (SELECT * FROM mlcp_registry.runs QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY recorded_at) = 1) GROUP BY owner, week ORDER BY week, owner" \
     2>&1 | sed 's/^/    /' >&2 || ok=0
   say "  which version was production at $(date -u +%Y-%m-%dT%H:%M:%SZ):"
   "$JAVA" -cp "$HELPER_CP" dev.mlcp.local.WarehouseSql "$db" \
