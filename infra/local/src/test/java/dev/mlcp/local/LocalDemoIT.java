@@ -107,6 +107,11 @@ class LocalDemoIT {
     assertThat(artifacts.resolve("model.json")).isNotEmptyFile();
     assertThat(artifacts.resolve("metrics.json")).content().contains("accuracy");
     assertThat(localVms()).isEmpty();
+    // The registry stage: a run published like Cloud Build's became a verified version with an
+    // evaluation; the REST run's outputs were rejected as ad hoc.
+    assertThat(demo.output())
+        .containsPattern("REGISTRY_RESULT ok=1 model=demo-churn version=v\\d+ sha256=[0-9a-f]{64}")
+        .contains("ad-hoc run: not registrable");
   }
 
   @Test

@@ -81,10 +81,21 @@ class CloudEventCodecTest {
             "gs://reg/models/churn-model/v3/",
             "ab12",
             2048,
-            Map.of("auc", 0.91)),
+            Map.of("auc", 0.91),
+            "ana@example.com"),
         new ModelEvent.Promoted(
-            "churn-model", "v3", "production", "gs://reg/models/churn-model/v3/", "gate"),
-        new ModelEvent.Rejected("churn-model", "v4", "gate failed", List.of("auc 0.6 < 0.8")),
+            "churn-model",
+            "v3",
+            "production",
+            "gs://reg/models/churn-model/v3/",
+            "gate",
+            "v2",
+            "gate passed",
+            "gate"),
+        new ModelEvent.Rejected(
+            "churn-model", "v4", "gate failed", List.of("auc 0.6 < 0.8"), "run-01"),
+        new ModelEvent.Rejected(
+            "churn-model", null, "ad-hoc run: not registrable", List.of(), "run-02"),
         new DeployRequested(
             "build-77", "churn", "churn-model", null, "production", "gce", "img:2", 10, "ci@x"),
         new DeployEvent.Started("dep-1", "churn", "churn-v3", "churn-model", "v3", "gs://w", "gce"),

@@ -53,6 +53,14 @@ public interface PlatformConfig {
   @WithDefault("US")
   String warehouseLocation();
 
+  /**
+   * The service account whose Google-managed key signs download URLs (V4), through the IAM
+   * Credentials API as this service: no key file. Usually the service's own account. Unset: the
+   * Storage client's credentials sign (on Cloud Run these also call signBlob for the runtime
+   * account).
+   */
+  Optional<String> urlSigningAccount();
+
   /** Per-API endpoint overrides. */
   interface Endpoints {
     /** Compute Engine REST endpoint, e.g. {@code http://127.0.0.1:8089}. */
@@ -69,6 +77,9 @@ public interface PlatformConfig {
 
     /** BigQuery REST host. */
     Optional<String> bigquery();
+
+    /** IAM Credentials REST endpoint (signBlob), e.g. {@code http://127.0.0.1:8089}. */
+    Optional<String> iamCredentials();
   }
 
   /** Local adapters. */

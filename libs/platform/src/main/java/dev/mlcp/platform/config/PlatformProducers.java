@@ -59,7 +59,10 @@ public class PlatformProducers {
   public ObjectStore objectStore(PlatformConfig config, Clock clock) {
     PlatformConfigs.validate(config);
     return gcp(config)
-        ? GcpAdapters.objectStore(PlatformConfigs.gcp(config))
+        ? GcpAdapters.objectStore(
+            PlatformConfigs.gcp(config),
+            config.urlSigningAccount().orElse(null),
+            config.endpoints().iamCredentials().orElse(null))
         : new LocalDirectoryObjectStore(PlatformConfigs.stateDir(config).resolve("objects"), clock);
   }
 

@@ -21,6 +21,7 @@ import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.logs.gcp.CloudLoggingLogs;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.gcp.GcsObjectStore;
+import dev.mlcp.platform.objects.gcp.IamCredentialsSigner;
 import dev.mlcp.platform.secrets.Secrets;
 import dev.mlcp.platform.secrets.gcp.SecretManagerSecrets;
 import dev.mlcp.platform.warehouse.Warehouse;
@@ -101,6 +102,15 @@ public final class GcpAdapters {
 
   /** Cloud Storage; the client's own bounded retries cover idempotent calls. */
   public static ObjectStore objectStore(GcpSettings s) {
+    return objectStore(s, null, null);
+  }
+
+  /**
+   * Cloud Storage whose download URLs are signed by {@code signingAccount} through the IAM
+   * Credentials API ({@code iamEndpoint}, null for Google's), or by the client's credentials when
+   * {@code signingAccount} is null.
+   */
+  public static ObjectStore objectStore(GcpSettings s, String signingAccount, String iamEndpoint) {
     StorageOptions.Builder options =
         StorageOptions.newBuilder()
             .setProjectId(s.project())
@@ -116,7 +126,16 @@ public final class GcpAdapters {
         options.setCredentials(NoCredentials.getInstance());
       }
     }
-    return new GcsObjectStore(options.build().getService(), null);
+    IamCredentialsSigner signer = null;
+    if (signingAccount != null) {
+      String endpoint = iamEndpoint == null ? IamCredentialsSigner.DEFAULT_ENDPOINT : iamEndpoint;
+      signer =
+          new IamCredentialsSigner(
+              signingAccount,
+              endpoint,
+              GcpClients.isLocal(endpoint) ? null : IamCredentialsSigner.applicationDefault());
+    }
+    return new GcsObjectStore(options.build().getService(), signer);
   }
 
   /** Secret Manager. */

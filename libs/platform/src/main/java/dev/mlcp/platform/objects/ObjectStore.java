@@ -92,6 +92,27 @@ public interface ObjectStore extends AutoCloseable {
   ObjectMetadata copy(ObjectUri source, ObjectUri target);
 
   /**
+   * Copies the current version of {@code source} to {@code target} if the target's current
+   * generation meets {@code condition} ({@link WriteCondition#doesNotExist()}: never overwrite),
+   * checked atomically with the write; a failed condition is a CONFLICT. GCS copies server side
+   * (the bytes do not pass through the caller); the default streams through {@link #read} and a
+   * conditional {@link #write}.
+   *
+   * @return metadata of the new target version (its checksums are the store's)
+   */
+  default ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
+    try (ObjectRead in = read(source)) {
+      return write(target, in.stream(), in.metadata().contentType(), condition);
+    } catch (java.io.IOException e) {
+      throw new dev.mlcp.platform.PlatformException(
+          dev.mlcp.platform.PlatformException.Kind.TRANSIENT,
+          "ioError",
+          "cannot copy " + source + " to " + target + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
    * Deletes the object.
    *
    * @return false when it did not exist

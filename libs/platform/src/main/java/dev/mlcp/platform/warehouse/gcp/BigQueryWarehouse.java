@@ -27,6 +27,7 @@ import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.TableId;
 import dev.mlcp.platform.warehouse.TableRows;
@@ -211,14 +212,23 @@ public final class BigQueryWarehouse implements Warehouse {
   @Override
   public void insertRows(
       TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
+    List<KeyedRow> keyed = new ArrayList<>();
+    for (Map<String, Object> row : rows) {
+      keyed.add(new KeyedRow(UUID.randomUUID().toString(), row));
+    }
+    insertRowsOnce(table, schemaIfMissing, keyed);
+  }
+
+  @Override
+  public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
     InsertAllRequest.Builder request = InsertAllRequest.newBuilder(bq(table));
-    for (Map<String, Object> row : rows) {
+    for (KeyedRow row : rows) {
       Map<String, Object> converted = new LinkedHashMap<>();
-      row.forEach((k, v) -> converted.put(k, toJsonValue(v)));
-      request.addRow(UUID.randomUUID().toString(), converted);
+      row.values().forEach((k, v) -> converted.put(k, toJsonValue(v)));
+      request.addRow(row.insertId(), converted);
     }
     InsertAllRequest built = request.build();
     String what = "insert rows into " + table;

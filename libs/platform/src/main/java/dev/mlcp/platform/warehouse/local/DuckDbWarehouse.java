@@ -4,6 +4,7 @@ import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.TableId;
 import dev.mlcp.platform.warehouse.TableRows;
@@ -45,7 +46,24 @@ public final class DuckDbWarehouse implements Warehouse {
   private static final List<String> INTERNAL_SCHEMAS =
       List.of("information_schema", "pg_catalog", "main");
 
+  /** The insert ids of {@link #insertRowsOnce} inserts, per table (not a dataset: not listed). */
+  private static final String INSERT_IDS = "main.mlcp_insert_ids";
+
+  /** One lock per database file (URL) in this process. */
+  private static final java.util.concurrent.ConcurrentMap<String, Object> WRITE_LOCKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final String url;
+
+  static {
+    // DriverManager discovers drivers once, in whichever class loader asks first (in tests a
+    // Quarkus one); loading the driver here registers it for this adapter's class loader too.
+    try {
+      Class.forName("org.duckdb.DuckDBDriver");
+    } catch (ClassNotFoundException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** A warehouse in the database file {@code file} (created if missing). */
   public DuckDbWarehouse(Path file) {
@@ -67,6 +85,17 @@ public final class DuckDbWarehouse implements Warehouse {
       return work.run(connection);
     } catch (SQLException e) {
       throw classify(what, e);
+    }
+  }
+
+  /**
+   * As {@link #withConnection} for a write: writes to one database file are serialised within the
+   * process, because DuckDB's optimistic transactions fail concurrent catalog or row writes
+   * ("write-write conflict") where BigQuery would take both.
+   */
+  private <T> T writing(String what, Work<T> work) {
+    synchronized (WRITE_LOCKS.computeIfAbsent(url, k -> new Object())) {
+      return withConnection(what, work);
     }
   }
 
@@ -159,7 +188,7 @@ public final class DuckDbWarehouse implements Warehouse {
 
   @Override
   public QueryResult query(String sql, TableId destination) {
-    return withConnection(
+    return writing(
         "run the query into " + destination,
         c -> {
           requireDataset(c, destination.dataset());
@@ -176,10 +205,66 @@ public final class DuckDbWarehouse implements Warehouse {
   @Override
   public void insertRows(
       TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
-    withConnection(
+    insert(table, schemaIfMissing, rows, null);
+  }
+
+  @Override
+  public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
+    insert(
+        table,
+        schemaIfMissing,
+        rows.stream().map(KeyedRow::values).toList(),
+        rows.stream().map(KeyedRow::insertId).toList());
+  }
+
+  /**
+   * Inserts {@code rows} in one transaction; with {@code insertIds}, a row whose id is already in
+   * {@value #INSERT_IDS} (this or an earlier insert) is skipped, and the ids of the rows inserted
+   * are added there in the same transaction.
+   */
+  private void insert(
+      TableId table,
+      TableSchema schemaIfMissing,
+      List<Map<String, Object>> given,
+      List<String> insertIds) {
+    writing(
         "insert rows into " + table,
         c -> {
           c.setAutoCommit(false);
+          List<Map<String, Object>> rows = given;
+          if (insertIds != null) {
+            rows = new ArrayList<>();
+            try (Statement st = c.createStatement()) {
+              st.execute(
+                  "CREATE TABLE IF NOT EXISTS "
+                      + INSERT_IDS
+                      + " (table_id VARCHAR NOT NULL, insert_id VARCHAR NOT NULL,"
+                      + " PRIMARY KEY (table_id, insert_id))");
+            }
+            try (PreparedStatement seen =
+                    c.prepareStatement(
+                        "SELECT 1 FROM " + INSERT_IDS + " WHERE table_id = ? AND insert_id = ?");
+                PreparedStatement remember =
+                    c.prepareStatement("INSERT INTO " + INSERT_IDS + " VALUES (?, ?)")) {
+              java.util.Set<String> batch = new java.util.HashSet<>();
+              for (int i = 0; i < given.size(); i++) {
+                String id = insertIds.get(i);
+                seen.setString(1, table.toString());
+                seen.setString(2, id);
+                boolean known;
+                try (ResultSet rs = seen.executeQuery()) {
+                  known = rs.next();
+                }
+                if (known || !batch.add(id)) {
+                  continue;
+                }
+                remember.setString(1, table.toString());
+                remember.setString(2, id);
+                remember.executeUpdate();
+                rows.add(given.get(i));
+              }
+            }
+          }
           try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(table.dataset()));
             st.execute(
@@ -215,6 +300,10 @@ public final class DuckDbWarehouse implements Warehouse {
                   + schema.fields().stream().map(f -> "?").collect(Collectors.joining(", "))
                   + ")";
           try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (rows.isEmpty()) {
+              c.commit();
+              return null;
+            }
             for (Map<String, Object> row : rows) {
               int i = 1;
               for (Field field : schema.fields()) {
@@ -373,7 +462,9 @@ public final class DuckDbWarehouse implements Warehouse {
     PlatformException.Kind kind;
     if (message.contains("Catalog Error") || message.contains("does not exist")) {
       kind = PlatformException.Kind.NOT_FOUND;
-    } else if (message.contains("Could not set lock") || message.contains("Conflicting lock")) {
+    } else if (message.contains("Could not set lock")
+        || message.contains("Conflicting lock")
+        || message.contains("write-write conflict")) {
       kind = PlatformException.Kind.TRANSIENT;
     } else if (message.contains("Constraint Error")) {
       kind = PlatformException.Kind.INVALID_ARGUMENT;

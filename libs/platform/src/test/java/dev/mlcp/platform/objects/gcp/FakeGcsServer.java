@@ -130,7 +130,14 @@ final class FakeGcsServer implements AutoCloseable {
       String name = seg[base + 5];
       if (seg.length > base + 6
           && (seg[base + 6].equals("rewriteTo") || seg[base + 6].equals("copyTo"))) {
-        rewrite(ex, bucket, name, seg[base + 8], seg[base + 10], seg[base + 6].equals("rewriteTo"));
+        rewrite(
+            ex,
+            bucket,
+            name,
+            seg[base + 8],
+            seg[base + 10],
+            seg[base + 6].equals("rewriteTo"),
+            q.get("ifGenerationMatch"));
         return;
       }
       switch (method) {
@@ -372,7 +379,13 @@ final class FakeGcsServer implements AutoCloseable {
   }
 
   private void rewrite(
-      HttpExchange ex, String sb, String so, String db, String dobj, boolean rewrite)
+      HttpExchange ex,
+      String sb,
+      String so,
+      String db,
+      String dobj,
+      boolean rewrite,
+      String ifGenerationMatch)
       throws IOException {
     drain(ex);
     Meta meta;
@@ -380,6 +393,16 @@ final class FakeGcsServer implements AutoCloseable {
       Meta src = objects.get(sb + "/" + so);
       if (src == null) {
         error(ex, 404, "No such object: " + sb + "/" + so, "notFound");
+        return;
+      }
+      Meta existing = objects.get(db + "/" + dobj);
+      if (ifGenerationMatch != null
+          && Long.parseLong(ifGenerationMatch) != (existing == null ? 0 : existing.generation())) {
+        error(
+            ex,
+            412,
+            "At least one of the pre-conditions you specified did not hold.",
+            "conditionNotMet");
         return;
       }
       long generation = generations.incrementAndGet();

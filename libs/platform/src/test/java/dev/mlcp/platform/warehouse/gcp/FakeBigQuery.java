@@ -31,11 +31,15 @@ import java.util.regex.Pattern;
  * DuckDB as its SQL engine: datasets are schemas; tables, tabledata.list, insertAll, and query jobs
  * (dry run, destination table, WRITE_TRUNCATE) behave like BigQuery's, including 404/409 error
  * bodies and jobs that are RUNNING on insert and DONE on the first poll. It is only as good as the
- * overlap of the two SQL dialects, which covers the simple queries the contract uses.
+ * overlap of the two SQL dialects, which covers the simple queries the contract uses. insertAll
+ * drops rows whose {@code insertId} it has seen (BigQuery does so for about a minute; this stand-in
+ * remembers forever). Public, in the test-jar, for services' tests of their rows.
  */
-final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseable {
+public final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseable {
 
-  static final String NAME = "fake-bigquery";
+  /** The transformer name to use in stubs. */
+  public static final String NAME = "fake-bigquery";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PATH =
       Pattern.compile(
@@ -43,8 +47,16 @@ final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseab
 
   private final Connection db;
   private final Map<String, ObjectNode> jobs = new HashMap<>();
+  private final java.util.Set<String> insertIds = new java.util.HashSet<>();
 
-  FakeBigQuery() throws SQLException {
+  /** A stand-in with an empty in-memory database. */
+  public FakeBigQuery() throws SQLException {
+    try {
+      // Registers the driver for this class loader (DriverManager may have scanned another).
+      Class.forName("org.duckdb.DuckDBDriver");
+    } catch (ClassNotFoundException e) {
+      throw new SQLException("the DuckDB driver is missing", e);
+    }
     db = DriverManager.getConnection("jdbc:duckdb:");
   }
 
@@ -284,6 +296,11 @@ final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseab
     int index = 0;
     for (JsonNode row : body.path("rows")) {
       JsonNode values = row.path("json");
+      String insertId = row.path("insertId").asText("");
+      if (!insertId.isEmpty() && !insertIds.add(dataset + "." + table + "/" + insertId)) {
+        index++;
+        continue;
+      }
       List<String> names = new ArrayList<>();
       values.fieldNames().forEachRemaining(names::add);
       for (String n : names) {
