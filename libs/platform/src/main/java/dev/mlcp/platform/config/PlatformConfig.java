@@ -109,6 +109,12 @@ public interface PlatformConfig {
     /** Seconds an agent waits after publishing before it deletes its own instance. */
     @WithDefault("1")
     int deleteGraceSeconds();
+
+    /**
+     * Spanner REST endpoint agents read Spanner inputs from, e.g. the emulator's {@code
+     * http://127.0.0.1:9020/v1}.
+     */
+    Optional<String> spannerApi();
   }
 
   /** Bounded exponential backoff. */

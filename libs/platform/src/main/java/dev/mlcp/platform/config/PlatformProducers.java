@@ -111,6 +111,7 @@ public class PlatformProducers {
     config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
     config.local().iptables().ifPresent(v -> env.put("MLCP_IPTABLES", v));
     config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
+    config.local().spannerApi().ifPresent(v -> env.put("MLCP_SPANNER_API", v));
     return new LocalProcessInstances(
         PlatformConfigs.stateDir(config),
         config.local().agentCommand(),

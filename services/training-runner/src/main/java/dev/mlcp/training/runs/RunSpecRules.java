@@ -2,6 +2,7 @@ package dev.mlcp.training.runs;
 
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.platform.instances.GceNames;
+import dev.mlcp.training.inputs.InputSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,10 +217,19 @@ public final class RunSpecRules {
       if (in == null
           || in.length() > MAX_URI_LENGTH
           || !(GCS_URI.matcher(in).matches() || BQ_URI.matcher(in).matches())) {
-        out.add(
-            new SpecViolation(
-                p + ".inputs[" + i + "]",
-                "must be gs://BUCKET/PATH or bq://PROJECT.DATASET.TABLE"));
+        String why = null;
+        if (in != null && in.length() > MAX_URI_LENGTH) {
+          why = "at most " + MAX_URI_LENGTH + " characters";
+        } else {
+          try {
+            InputSource.parse(in);
+          } catch (IllegalArgumentException e) {
+            why = e.getMessage();
+          }
+        }
+        if (why != null) {
+          out.add(new SpecViolation(p + ".inputs[" + i + "]", why));
+        }
       }
     }
     long buckets =
