@@ -86,7 +86,9 @@ class CloudEventCodecTest {
             "churn-model", "v3", "production", "gs://reg/models/churn-model/v3/", "gate"),
         new ModelEvent.Rejected("churn-model", "v4", "gate failed", List.of("auc 0.6 < 0.8")),
         new DeployRequested(
-            "build-77", "churn", "churn-model", null, "production", "gce", "img:2", 10, "ci@x"),
+            "build-77", "churn", "churn-model", null, "production", "gce", "img:2", 10, "ci@x",
+            "canary", List.of(10, 50, 100), 30, true, "e2-standard-2", 1, 3, 0.6, "/healthz",
+            Map.of("LOG_LEVEL", "info"), null, null, null),
         new DeployEvent.Started("dep-1", "churn", "churn-v3", "churn-model", "v3", "gs://w", "gce"),
         new DeployEvent.Progressed("dep-1", "churn", "churn-v3", "canary", 10),
         new DeployEvent.Succeeded("dep-1", "churn", "churn-v3", 100, "http://10.0.0.1/"),
