@@ -50,7 +50,8 @@ demo_serving_deployer() {
   local model=${MLCP_DEMO_MODEL:-sample-trainer} version alias_json
   SERVING_CI_TOKEN=$(mint "$DEMO_DEPLOYER")
   step "serving: the version the registry promoted to production"
-  alias_json=$(curl -sS "http://127.0.0.1:$(port_of artifact-writer)/v1/models/$model/aliases/production" \
+  local registry=${MLCP_SERVING_REGISTRY_URL:-http://127.0.0.1:$(port_of artifact-writer)}
+  alias_json=$(curl -sS "$registry/v1/models/$model/aliases/production" \
     -H "Authorization: Bearer $TOKEN") || true
   version=$(json 'd.get("version") or ""' <<<"$alias_json" 2>/dev/null || true)
   if [[ -z "$version" ]]; then

@@ -1,8 +1,8 @@
 package dev.mlcp.platform.serving;
 
 /**
- * Cloud Endpoints service configurations: a deploy that carries an OpenAPI document submits it as
- * a new configuration of the (passive, Terraform-made) Endpoints service and rolls it out.
+ * Cloud Endpoints service configurations: a deploy that carries an OpenAPI document submits it as a
+ * new configuration of the (passive, Terraform-made) Endpoints service and rolls it out.
  */
 public interface ApiConfigs {
 

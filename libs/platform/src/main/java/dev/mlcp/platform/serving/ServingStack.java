@@ -10,8 +10,8 @@ import java.util.function.Consumer;
  * service per revision behind a weighted URL map; a Cloud Run adapter makes a tagged revision of a
  * Cloud Run service; the local adapter starts processes behind a weighted proxy on one port.
  *
- * <p>Every call is idempotent: names derive from the service and revision ({@link ServingNames}),
- * a create that finds its resource already there counts as done, a delete of something gone is a
+ * <p>Every call is idempotent: names derive from the service and revision ({@link ServingNames}), a
+ * create that finds its resource already there counts as done, a delete of something gone is a
  * no-op. A caller killed between any two calls resumes by calling again. The rollout's state
  * machine stays in the caller.
  */
@@ -209,8 +209,8 @@ public interface ServingStack extends AutoCloseable {
    *
    * @param percents revision → percent, summing to 100; revisions must exist
    * @return the split after the change
-   * @throws dev.mlcp.platform.PlatformException CONFLICT when the fingerprint is stale (re-read
-   *     and retry), INVALID_ARGUMENT when the percents do not sum to 100
+   * @throws dev.mlcp.platform.PlatformException CONFLICT when the fingerprint is stale (re-read and
+   *     retry), INVALID_ARGUMENT when the percents do not sum to 100
    */
   Traffic setTraffic(String service, Map<String, Integer> percents, String fingerprint);
 

@@ -14,12 +14,11 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * {@link ModelRegistry} over artifact-writer's REST API: {@code GET
- * /v1/models/{m}/aliases/{a}} and {@code GET /v1/models/{m}/versions/{n}:verify}, each with a
- * bearer token for the registry's audience (a Google ID token of the deployer's own identity in
- * the cloud, a token minted with the local key in local mode). Any non-2xx answer of {@code
- * :verify} means "not verified", with the problem's {@code detail}; 5xx, 429 and no answer mean
- * "ask again later".
+ * {@link ModelRegistry} over artifact-writer's REST API: {@code GET /v1/models/{m}/aliases/{a}} and
+ * {@code GET /v1/models/{m}/versions/{n}:verify}, each with a bearer token for the registry's
+ * audience (a Google ID token of the deployer's own identity in the cloud, a token minted with the
+ * local key in local mode). Any non-2xx answer of {@code :verify} means "not verified", with the
+ * problem's {@code detail}; 5xx, 429 and no answer mean "ask again later".
  */
 public final class HttpModelRegistry implements ModelRegistry {
   private final URI base;

@@ -25,7 +25,8 @@ public final class CanaryAnalysis {
    * @param canary the new revision's requests in the window
    * @param baseline the stable revisions' requests in the window
    */
-  public record Verdict(Outcome outcome, String reason, RequestStats canary, RequestStats baseline) {}
+  public record Verdict(
+      Outcome outcome, String reason, RequestStats canary, RequestStats baseline) {}
 
   private CanaryAnalysis() {}
 

@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Who may change what serves (seed 004: "Service revision deployments can only happen via a
- * service account through a manual CI trigger"): the configured deployer identities (the CI/CD
- * service account) and admins through REST; through Pub/Sub only the configured publishers
- * ({@code ce-source}); and the auto-deploy policy, which follows a model's alias per service.
+ * Who may change what serves (seed 004: "Service revision deployments can only happen via a service
+ * account through a manual CI trigger"): the configured deployer identities (the CI/CD service
+ * account) and admins through REST; through Pub/Sub only the configured publishers ({@code
+ * ce-source}); and the auto-deploy policy, which follows a model's alias per service.
  */
 public final class DeployPolicy {
   private final Set<String> deployers;
@@ -26,7 +26,8 @@ public final class DeployPolicy {
    * @param autoDeploy {@code service=model@alias} entries
    * @throws IllegalArgumentException naming a malformed entry
    */
-  public DeployPolicy(List<String> deployers, List<String> requestSources, List<String> autoDeploy) {
+  public DeployPolicy(
+      List<String> deployers, List<String> requestSources, List<String> autoDeploy) {
     this.deployers =
         Set.copyOf(deployers.stream().map(d -> d.trim().toLowerCase(Locale.ROOT)).toList());
     for (String s : requestSources) {
@@ -81,5 +82,4 @@ public final class DeployPolicy {
         + " deploy-requests …, see the serving-deployer README). To try a revision yourself, use"
         + " local mode: infra/local/mlcp up.";
   }
-
 }

@@ -30,7 +30,9 @@ public final class DeployRules {
     if (!ServingNames.validService(s.service())) {
       throw DeployException.invalid(
           "service",
-          "must be a GCE name of at most " + ServingNames.MAX_SERVICE + " characters ([a-z][-a-z0-9]*)");
+          "must be a GCE name of at most "
+              + ServingNames.MAX_SERVICE
+              + " characters ([a-z][-a-z0-9]*)");
     }
     String target;
     try {
@@ -41,7 +43,8 @@ public final class DeployRules {
     if (s.image() == null || !IMAGE.matcher(s.image()).matches()) {
       throw DeployException.invalid("image", "must be a container image reference");
     }
-    if (!allowedImages.isEmpty() && allowedImages.stream().noneMatch(p -> s.image().startsWith(p))) {
+    if (!allowedImages.isEmpty()
+        && allowedImages.stream().noneMatch(p -> s.image().startsWith(p))) {
       throw DeployException.invalid(
           "image", "must start with one of the allowed prefixes " + allowedImages);
     }

@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * The deploy operations the API and the handlers call: start a rollout (once per request key),
- * set traffic by hand, roll back, approve or abort a rollout, delete a revision. Who may call them
- * is decided by the caller's layer ({@link DeployPolicy}); the rollout itself is driven by {@link
+ * The deploy operations the API and the handlers call: start a rollout (once per request key), set
+ * traffic by hand, roll back, approve or abort a rollout, delete a revision. Who may call them is
+ * decided by the caller's layer ({@link DeployPolicy}); the rollout itself is driven by {@link
  * RolloutEngine}.
  */
 public class DeployService {
@@ -93,7 +93,9 @@ public class DeployService {
     return repo.rollout(rolloutId)
         .filter(r -> r.service().equals(service))
         .orElseThrow(
-            () -> DeployException.notFound("rollout '" + rolloutId + "' of " + service + " does not exist"));
+            () ->
+                DeployException.notFound(
+                    "rollout '" + rolloutId + "' of " + service + " does not exist"));
   }
 
   /** Current split and health per revision, as the stack sees them now. */
@@ -118,7 +120,11 @@ public class DeployService {
     ServiceState s = service(service);
     if (s.activeRollout() != null) {
       throw DeployException.conflict(
-          "rollout " + s.activeRollout() + " holds " + service + "; abort it or wait for it to end");
+          "rollout "
+              + s.activeRollout()
+              + " holds "
+              + service
+              + "; abort it or wait for it to end");
     }
     try {
       ServingStack.checkPercents(percents);
@@ -137,7 +143,8 @@ public class DeployService {
     Instant now = clock.instant();
     ServiceState after =
         repo.updateService(
-                service, x -> x.manualSplit(set.percents(), set.url(), "traffic set by hand", by, now))
+                service,
+                x -> x.manualSplit(set.percents(), set.url(), "traffic set by hand", by, now))
             .map(Change::after)
             .orElseThrow();
     serviceRelay.drain(service);
@@ -188,7 +195,8 @@ public class DeployService {
   public Rollout approve(String service, String rolloutId, String by) {
     Rollout r = rollout(service, rolloutId);
     if (r.state() != RolloutState.AWAITING_APPROVAL) {
-      throw DeployException.conflict("rollout " + rolloutId + " is " + r.state() + ", not awaiting approval");
+      throw DeployException.conflict(
+          "rollout " + rolloutId + " is " + r.state() + ", not awaiting approval");
     }
     Instant now = clock.instant();
     repo.update(rolloutId, x -> x.approved(by, now));
@@ -217,10 +225,15 @@ public class DeployService {
     ServiceState s = service(service);
     ServiceState.RevisionInfo info =
         s.revision(revision)
-            .orElseThrow(() -> DeployException.notFound("revision '" + revision + "' does not exist"));
+            .orElseThrow(
+                () -> DeployException.notFound("revision '" + revision + "' does not exist"));
     if (s.traffic().getOrDefault(revision, 0) > 0) {
       throw DeployException.conflict(
-          "revision " + revision + " receives " + s.traffic().get(revision) + " % of the traffic; move it first");
+          "revision "
+              + revision
+              + " receives "
+              + s.traffic().get(revision)
+              + " % of the traffic; move it first");
     }
     if (info.rolloutId().equals(s.activeRollout())) {
       throw DeployException.conflict("revision " + revision + " is being rolled out; abort first");
@@ -234,7 +247,9 @@ public class DeployService {
       throw e;
     }
     Instant now = clock.instant();
-    return repo.updateService(service, x -> x.deleted(revision, now)).map(Change::after).orElseThrow();
+    return repo.updateService(service, x -> x.deleted(revision, now))
+        .map(Change::after)
+        .orElseThrow();
   }
 
   /** Remembers the digest {@code model.registered} announced, checked again at deploy. */
@@ -244,8 +259,8 @@ public class DeployService {
 
   /**
    * The auto-deploy policy: each service following {@code model@alias} rolls the promoted version
-   * out with the request of its newest ready revision (image, machine, canary plan). A service
-   * that never had a ready revision is skipped: nothing says which image serves it.
+   * out with the request of its newest ready revision (image, machine, canary plan). A service that
+   * never had a ready revision is skipped: nothing says which image serves it.
    *
    * @return the rollouts started (or found, on redelivery)
    */
@@ -277,7 +292,8 @@ public class DeployService {
   static String sha256(String s) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -62,8 +62,25 @@ public record DeploySpec(
   /** This spec for another model version (the auto-deploy policy). */
   public DeploySpec withVersion(String model, String newVersion) {
     return new DeploySpec(
-        service, target, image, model, newVersion, null, null, machineType, minReplicas,
-        maxReplicas, cpuTarget, healthPath, port, env, strategy, steps, bakeSeconds,
-        requireApproval, null, null);
+        service,
+        target,
+        image,
+        model,
+        newVersion,
+        null,
+        null,
+        machineType,
+        minReplicas,
+        maxReplicas,
+        cpuTarget,
+        healthPath,
+        port,
+        env,
+        strategy,
+        steps,
+        bakeSeconds,
+        requireApproval,
+        null,
+        null);
   }
 }

@@ -23,8 +23,8 @@ public interface ModelRegistry {
   /**
    * Verifies a version.
    *
-   * @throws VerificationFailedException when the registry says it does not verify (the detail
-   *     names the file that differs)
+   * @throws VerificationFailedException when the registry says it does not verify (the detail names
+   *     the file that differs)
    * @throws RegistryUnavailableException when the registry cannot be asked now
    */
   VerifiedVersion verify(String model, String version);

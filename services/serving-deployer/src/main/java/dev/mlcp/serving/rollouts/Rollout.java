@@ -215,11 +215,10 @@ public record Rollout(
     }
     List<String> done = new ArrayList<>(stepsDone);
     done.add(step);
-    return copy(
-            b -> {
-              b.stepsDone = done;
-              b.updatedAt = now;
-            })
+    return copy(b -> {
+          b.stepsDone = done;
+          b.updatedAt = now;
+        })
         .emit(new DeployEvent.Progressed(id, service, revision, step, 0), now);
   }
 
@@ -237,12 +236,13 @@ public record Rollout(
     if (state != RolloutState.WAITING_HEALTHY || endpointsConfig != null) {
       return this;
     }
-    return copy(
-            b -> {
-              b.endpointsConfig = configId;
-              b.updatedAt = now;
-            })
-        .emit(new DeployEvent.Progressed(id, service, revision, "endpoints-config-rolled-out", 0), now);
+    return copy(b -> {
+          b.endpointsConfig = configId;
+          b.updatedAt = now;
+        })
+        .emit(
+            new DeployEvent.Progressed(id, service, revision, "endpoints-config-rolled-out", 0),
+            now);
   }
 
   /**
@@ -259,12 +259,11 @@ public record Rollout(
     }
     int p = steps.get(index);
     Rollout next =
-        copy(
-                b -> {
-                  b.stepIndex = index;
-                  b.inconclusive = 0;
-                  b.bakeUntil = now.plusSeconds(spec.bakeSeconds());
-                })
+        copy(b -> {
+              b.stepIndex = index;
+              b.inconclusive = 0;
+              b.bakeUntil = now.plusSeconds(spec.bakeSeconds());
+            })
             .emit(new DeployEvent.Progressed(id, service, revision, "traffic-" + p, p), now);
     if (p == 100) {
       return next.moveTo(RolloutState.SUCCEEDED, now, lastVerdict)
@@ -375,7 +374,9 @@ public record Rollout(
 
   /** Time left until the analysis. */
   public Duration untilDue(Instant now) {
-    return bakeUntil == null || now.isAfter(bakeUntil) ? Duration.ZERO : Duration.between(now, bakeUntil);
+    return bakeUntil == null || now.isAfter(bakeUntil)
+        ? Duration.ZERO
+        : Duration.between(now, bakeUntil);
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
@@ -469,10 +470,34 @@ public record Rollout(
 
     Rollout build() {
       return new Rollout(
-          id, service, spec, thresholds, requestKey, requestedBy, origin, state, version, modelUri,
-          modelSha256, revision, previous, steps, stepIndex, stepsDone, bakeUntil, healthDeadline,
-          inconclusive, approvedBy, endpointsConfig, lastVerdict, reason, createdAt, updatedAt,
-          finishedAt, history, outbox);
+          id,
+          service,
+          spec,
+          thresholds,
+          requestKey,
+          requestedBy,
+          origin,
+          state,
+          version,
+          modelUri,
+          modelSha256,
+          revision,
+          previous,
+          steps,
+          stepIndex,
+          stepsDone,
+          bakeUntil,
+          healthDeadline,
+          inconclusive,
+          approvedBy,
+          endpointsConfig,
+          lastVerdict,
+          reason,
+          createdAt,
+          updatedAt,
+          finishedAt,
+          history,
+          outbox);
     }
   }
 }

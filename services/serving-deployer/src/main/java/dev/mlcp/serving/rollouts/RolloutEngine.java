@@ -75,8 +75,8 @@ public class RolloutEngine {
   }
 
   /**
-   * Advances the rollout as far as it can go now; another thread of this process advancing it
-   * makes this call return at once.
+   * Advances the rollout as far as it can go now; another thread of this process advancing it makes
+   * this call return at once.
    *
    * @return the rollout as it stands afterwards
    */
@@ -126,8 +126,7 @@ public class RolloutEngine {
       case PROVISIONING -> provisioning(r);
       case WAITING_HEALTHY -> waitingHealthy(r);
       case BAKING -> baking(r);
-      case AWAITING_APPROVAL ->
-          r.approvedBy() == null ? r : shift(r, r.stepIndex() + 1);
+      case AWAITING_APPROVAL -> r.approvedBy() == null ? r : shift(r, r.stepIndex() + 1);
       case ROLLING_BACK -> rollingBack(r);
       case FAILING -> failing(r);
       case SUCCEEDED, FAILED, ROLLED_BACK -> ended(r);
@@ -155,7 +154,8 @@ public class RolloutEngine {
                 : registry.resolveAlias(r.spec().model(), r.spec().alias());
         v = registry.verify(r.spec().model(), version);
       } catch (ModelRegistry.VerificationFailedException e) {
-        return apply(r, x -> x.failing("model not verified by the registry: " + e.getMessage(), now));
+        return apply(
+            r, x -> x.failing("model not verified by the registry: " + e.getMessage(), now));
       } catch (ModelRegistry.RegistryUnavailableException e) {
         LOG.info("rollout " + r.id() + " waits for the registry: " + e.getMessage());
         return r;
@@ -194,24 +194,31 @@ public class RolloutEngine {
     repo.serviceOrCreate(ServiceState.fresh(r.service(), r.spec().target(), now));
     Rollout fixed = r;
     ServiceState service =
-        repo.updateService(r.service(), s -> s.claim(fixed, now))
-            .map(Change::after)
-            .orElseThrow();
+        repo.updateService(r.service(), s -> s.claim(fixed, now)).map(Change::after).orElseThrow();
     if (!fixed.id().equals(service.activeRollout())) {
-      return r; // another rollout holds the service: wait
+      // Another rollout holds the service: wait, unless it ended and its process died before
+      // releasing the service (then release it for it and claim again).
+      Optional<Rollout> holder = repo.rollout(service.activeRollout());
+      if (holder.isPresent() && holder.get().state().terminal()) {
+        release(holder.get());
+        service =
+            repo.updateService(r.service(), s -> s.claim(fixed, now))
+                .map(Change::after)
+                .orElseThrow();
+      }
+      if (!fixed.id().equals(service.activeRollout())) {
+        return r;
+      }
     }
     if (!service.target().equals(fixed.spec().target())) {
-      return apply(
-          fixed,
-          x ->
-              x.failing(
-                  "service "
-                      + fixed.service()
-                      + " runs on "
-                      + service.target()
-                      + ", not "
-                      + fixed.spec().target(),
-                  now));
+      String why =
+          "service "
+              + fixed.service()
+              + " runs on "
+              + service.target()
+              + ", not "
+              + fixed.spec().target();
+      return apply(fixed, x -> x.failing(why, now));
     }
     String revision = service.revisionOf(fixed.id()).orElseThrow().revision();
     Map<String, Integer> knownGood = positive(service.knownGood());
@@ -307,7 +314,8 @@ public class RolloutEngine {
         if (e.isTransient()) {
           return r;
         }
-        return apply(r, x -> x.failing("Cloud Endpoints refused the config: " + e.getMessage(), now));
+        return apply(
+            r, x -> x.failing("Cloud Endpoints refused the config: " + e.getMessage(), now));
       }
     }
     return shift(r, 0);
@@ -358,7 +366,9 @@ public class RolloutEngine {
     RequestStats canary = metrics.stats(target, r.service(), r.revision(), since, now);
     String stable = ServiceState.main(r.previous());
     RequestStats baseline =
-        stable == null ? RequestStats.none() : metrics.stats(target, r.service(), stable, since, now);
+        stable == null
+            ? RequestStats.none()
+            : metrics.stats(target, r.service(), stable, since, now);
     CanaryAnalysis.Verdict verdict =
         CanaryAnalysis.judge(
             stack.revisionHealth(r.service(), r.revision()), canary, baseline, r.thresholds());
@@ -375,10 +385,16 @@ public class RolloutEngine {
     return switch (verdict.outcome()) {
       case PASS -> {
         Rollout passed = apply(r, x -> x.passed(verdict.reason(), now));
-        yield passed.state() == RolloutState.BAKING ? shift(passed, passed.stepIndex() + 1) : passed;
+        yield passed.state() == RolloutState.BAKING
+            ? shift(passed, passed.stepIndex() + 1)
+            : passed;
       }
       case FAIL ->
-          apply(r, x -> x.rollingBack("canary analysis failed at " + r.percent() + " %: " + verdict.reason(), now));
+          apply(
+              r,
+              x ->
+                  x.rollingBack(
+                      "canary analysis failed at " + r.percent() + " %: " + verdict.reason(), now));
       case INCONCLUSIVE ->
           r.inconclusive() + 1 > r.thresholds().maxInconclusive()
               ? apply(
@@ -464,7 +480,8 @@ public class RolloutEngine {
         repo.updateService(service, x -> x.deleted(revision, now));
         deleted.add(revision);
       } catch (PlatformException e) {
-        LOG.warning("revision " + revision + " of " + service + " not collected: " + e.getMessage());
+        LOG.warning(
+            "revision " + revision + " of " + service + " not collected: " + e.getMessage());
       }
     }
     serviceRelay.drain(service);

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 /**
  * Rollouts and services as documents ({@code <root>/rollouts/<id>.json}, {@code
  * <root>/services/<name>.json}) with compare-and-set, outboxes and indexes (active rollouts,
- * rollouts per service, every service), plus the digests {@code model.registered} announced
- * ({@code <root>/registered/<model>/<version>.txt}, written once).
+ * rollouts per service, every service), plus the digests {@code model.registered} announced ({@code
+ * <root>/registered/<model>/<version>.txt}, written once).
  */
 public class RolloutRepository {
   /** Rollouts not ended: what the reconciler drives. */
@@ -56,7 +56,12 @@ public class RolloutRepository {
                 Index.single(BY_SERVICE, Rollout::service)));
     this.services =
         new DocumentStore<>(
-            store, root, "services", ServiceState.class, json, List.of(Index.single(ALL, s -> YES)));
+            store,
+            root,
+            "services",
+            ServiceState.class,
+            json,
+            List.of(Index.single(ALL, s -> YES)));
   }
 
   /** The rollout documents (for the outbox relay). */
@@ -159,7 +164,11 @@ public class RolloutRepository {
 
   private ObjectUri registered(String model, String version) {
     return root.resolve(
-        "registered/" + DocumentStoreKeys.segment(model) + "/" + DocumentStoreKeys.segment(version) + ".txt");
+        "registered/"
+            + DocumentStoreKeys.segment(model)
+            + "/"
+            + DocumentStoreKeys.segment(version)
+            + ".txt");
   }
 
   /** Object-name segments from names the registry chose. */

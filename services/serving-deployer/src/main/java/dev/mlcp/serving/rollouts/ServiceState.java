@@ -102,8 +102,18 @@ public record ServiceState(
   @Override
   public ServiceState withOutbox(Outbox next) {
     return new ServiceState(
-        id, target, nextRevision, activeRollout, revisions, traffic, knownGood, url, lastRollout,
-        createdAt, updatedAt, next);
+        id,
+        target,
+        nextRevision,
+        activeRollout,
+        revisions,
+        traffic,
+        knownGood,
+        url,
+        lastRollout,
+        createdAt,
+        updatedAt,
+        next);
   }
 
   /** The revision, if it exists. */
@@ -138,8 +148,18 @@ public record ServiceState(
             now,
             rollout.spec()));
     return new ServiceState(
-        id, target, nextRevision + 1, rollout.id(), next, traffic, knownGood, url, rollout.id(),
-        createdAt, now, outbox);
+        id,
+        target,
+        nextRevision + 1,
+        rollout.id(),
+        next,
+        traffic,
+        knownGood,
+        url,
+        rollout.id(),
+        createdAt,
+        now,
+        outbox);
   }
 
   /** The split was set (by a rollout or by hand). */
@@ -148,8 +168,18 @@ public record ServiceState(
       return this;
     }
     return new ServiceState(
-        id, target, nextRevision, activeRollout, revisions, split, knownGood,
-        newUrl != null ? newUrl : url, lastRollout, createdAt, now, outbox);
+        id,
+        target,
+        nextRevision,
+        activeRollout,
+        revisions,
+        split,
+        knownGood,
+        newUrl != null ? newUrl : url,
+        lastRollout,
+        createdAt,
+        now,
+        outbox);
   }
 
   /** The rollout ended: the lock is released; success makes the split known-good. */
@@ -166,8 +196,18 @@ public record ServiceState(
               : i);
     }
     return new ServiceState(
-        id, target, nextRevision, null, next, traffic, ok ? traffic : knownGood, url, lastRollout,
-        createdAt, now, outbox);
+        id,
+        target,
+        nextRevision,
+        null,
+        next,
+        traffic,
+        ok ? traffic : knownGood,
+        url,
+        lastRollout,
+        createdAt,
+        now,
+        outbox);
   }
 
   /** A split set by hand (PUT traffic, rollback): it becomes the known-good one. */
@@ -177,8 +217,18 @@ public record ServiceState(
     String to = main(split);
     ServiceState next =
         new ServiceState(
-            id, target, nextRevision, activeRollout, revisions, split, split,
-            newUrl != null ? newUrl : url, lastRollout, createdAt, now, outbox);
+            id,
+            target,
+            nextRevision,
+            activeRollout,
+            revisions,
+            split,
+            split,
+            newUrl != null ? newUrl : url,
+            lastRollout,
+            createdAt,
+            now,
+            outbox);
     if (from != null && to != null && !from.equals(to)) {
       String deployment = lastRollout != null ? lastRollout : "manual";
       return next.withOutbox(
@@ -204,8 +254,18 @@ public record ServiceState(
     Map<String, Integer> good = new LinkedHashMap<>(knownGood);
     good.remove(r);
     return new ServiceState(
-        id, target, nextRevision, activeRollout, next, split, good, url, lastRollout, createdAt,
-        now, outbox);
+        id,
+        target,
+        nextRevision,
+        activeRollout,
+        next,
+        split,
+        good,
+        url,
+        lastRollout,
+        createdAt,
+        now,
+        outbox);
   }
 
   /** Revisions to garbage-collect: not deleted, without traffic, beyond the newest {@code keep}. */

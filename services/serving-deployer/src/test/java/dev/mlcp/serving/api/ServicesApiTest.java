@@ -20,8 +20,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The REST API and the deploy-requests channel against the real emulator: who may deploy, reads
- * for everyone, validation naming fields, idempotency, reconcile for admins. The registry is not
+ * The REST API and the deploy-requests channel against the real emulator: who may deploy, reads for
+ * everyone, validation naming fields, idempotency, reconcile for admins. The registry is not
  * reachable in this profile, so accepted rollouts stay QUEUED (they wait for it).
  */
 @QuarkusTest
@@ -78,7 +78,11 @@ public class ServicesApiTest {
             .contentType("application/json")
             .body(body())
             .post("/v1/services/api-svc/revisions");
-    first.then().statusCode(202).body("state", equalTo("QUEUED")).body("strategy", equalTo("canary"));
+    first
+        .then()
+        .statusCode(202)
+        .body("state", equalTo("QUEUED"))
+        .body("strategy", equalTo("canary"));
     String id = first.jsonPath().getString("id");
     assertThat(first.header("Location")).endsWith("/v1/services/api-svc/rollouts/" + id);
     given()
@@ -148,22 +152,50 @@ public class ServicesApiTest {
     List<Object> rollouts = List.of();
     while (rollouts.isEmpty() && System.nanoTime() < deadline) {
       rollouts =
-          given().auth().oauth2(DEV).get("/v1/services/pubsub-svc/rollouts").jsonPath().getList("rollouts");
+          given()
+              .auth()
+              .oauth2(DEV)
+              .get("/v1/services/pubsub-svc/rollouts")
+              .jsonPath()
+              .getList("rollouts");
       Thread.sleep(200);
     }
     assertThat(rollouts).hasSize(1);
     Thread.sleep(1000);
     assertThat(
-            given().auth().oauth2(DEV).get("/v1/services/rogue-svc/rollouts").jsonPath().getList("rollouts"))
+            given()
+                .auth()
+                .oauth2(DEV)
+                .get("/v1/services/rogue-svc/rollouts")
+                .jsonPath()
+                .getList("rollouts"))
         .isEmpty();
   }
 
   static void publish(String source, String service, String key) throws Exception {
     DeployRequested request =
         new DeployRequested(
-            key, service, "churn", "v3", null, "gce",
-            "europe-docker.pkg.dev/mlcp-demo/examples/sample-server", 10, "ci@proj.iam.gserviceaccount.com",
-            "canary", List.of(10, 100), 5, false, null, null, null, null, null, Map.of(), null, null,
+            key,
+            service,
+            "churn",
+            "v3",
+            null,
+            "gce",
+            "europe-docker.pkg.dev/mlcp-demo/examples/sample-server",
+            10,
+            "ci@proj.iam.gserviceaccount.com",
+            "canary",
+            List.of(10, 100),
+            5,
+            false,
+            null,
+            null,
+            null,
+            null,
+            null,
+            Map.of(),
+            null,
+            null,
             null);
     EncodedEvent encoded = new CloudEventCodec().encode(EventEnvelope.of(source, request));
     PubSubEmulatorResource.current()

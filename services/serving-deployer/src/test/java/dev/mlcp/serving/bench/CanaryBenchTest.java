@@ -50,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Figures of the local serving path (not in {@code verify}; {@code ./mvnw -pl
  * services/serving-deployer -Pbench test -Dtest=CanaryBenchTest}): deploy request → 100 % with 3
  * canary steps at 5 s bake (p50 of {@code bench.runs}, default 10) under load through the proxy,
- * and the seconds from the first failing request of a broken revision to its rollback. Real
- * agents in serving mode, fake docker, the sample server; the registry is a stub.
+ * and the seconds from the first failing request of a broken revision to its rollback. Real agents
+ * in serving mode, fake docker, the sample server; the registry is a stub.
  */
 @Tag("bench")
 class CanaryBenchTest {
@@ -74,15 +74,24 @@ class CanaryBenchTest {
         ("{\"kind\":\"logistic-regression\",\"features\":[\"a\",\"b\",\"c\",\"d\"],"
                 + "\"weights\":[0.5,-0.2,0.1,0.7],\"bias\":0.1}")
             .getBytes(StandardCharsets.UTF_8);
-    store.write(ObjectUri.parse(uri + "model.json"), model, "application/json", WriteCondition.none());
+    store.write(
+        ObjectUri.parse(uri + "model.json"), model, "application/json", WriteCondition.none());
     byte[] manifest =
-        ("{\"files\":[{\"path\":\"model.json\",\"sizeBytes\":" + model.length + ",\"sha256\":\""
-                + sha(model) + "\"}]}")
+        ("{\"files\":[{\"path\":\"model.json\",\"sizeBytes\":"
+                + model.length
+                + ",\"sha256\":\""
+                + sha(model)
+                + "\"}]}")
             .getBytes(StandardCharsets.UTF_8);
-    store.write(ObjectUri.parse(uri + "manifest.json"), manifest, "application/json", WriteCondition.none());
+    store.write(
+        ObjectUri.parse(uri + "manifest.json"),
+        manifest,
+        "application/json",
+        WriteCondition.none());
     String digest = sha(manifest);
     Path map = dir.resolve("image-map");
-    Files.writeString(map, IMAGE + " = python3 " + REPO.resolve("examples/sample-server/server.py") + "\n");
+    Files.writeString(
+        map, IMAGE + " = python3 " + REPO.resolve("examples/sample-server/server.py") + "\n");
     LocalServingStack stack =
         new LocalServingStack(
             dir.resolve("state"),
@@ -106,20 +115,37 @@ class CanaryBenchTest {
         };
     RolloutRepository repo = new RolloutRepository(store, ObjectUri.parse("gs://state/sd"), json);
     OutboxRelay<Rollout> relay =
-        new OutboxRelay<>(repo.rollouts(), e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5));
+        new OutboxRelay<>(
+            repo.rollouts(), e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5));
     OutboxRelay<dev.mlcp.serving.rollouts.ServiceState> serviceRelay =
-        new OutboxRelay<>(repo.services(), e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5));
+        new OutboxRelay<>(
+            repo.services(), e -> CompletableFuture.completedFuture(null), Duration.ofSeconds(5));
     ServingStacks stacks =
-        new ServingStacks(Map.of(ServingStack.Target.GCE, stack, ServingStack.Target.CLOUD_RUN, stack));
+        new ServingStacks(
+            Map.of(ServingStack.Target.GCE, stack, ServingStack.Target.CLOUD_RUN, stack));
     RolloutEngine engine =
         new RolloutEngine(
-            repo, stacks, stack, new LocalApiConfigs(dir), registry, relay, serviceRelay, clock,
+            repo,
+            stacks,
+            stack,
+            new LocalApiConfigs(dir),
+            registry,
+            relay,
+            serviceRelay,
+            clock,
             new RolloutEngine.Settings(3, null, null));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     DeployService service =
         new DeployService(
-            repo, engine, stacks, serviceRelay, new UlidIdGenerator(clock, new SecureRandom()), clock,
-            new Thresholds(0.99, 2.0, 100, 10, 3, 120), List.of(), pool);
+            repo,
+            engine,
+            stacks,
+            serviceRelay,
+            new UlidIdGenerator(clock, new SecureRandom()),
+            clock,
+            new Thresholds(0.99, 2.0, 100, 10, 3, 120),
+            List.of(),
+            pool);
     AtomicBoolean running = new AtomicBoolean(true);
     pool.submit(
         () -> {
@@ -146,7 +172,8 @@ class CanaryBenchTest {
         times.add((System.nanoTime() - t0) / 1_000_000);
       }
       firstFailure.set(0);
-      Rollout bad = service.deploy(spec(Map.of("MLCP_FAIL_RATE", "0.5"), "canary"), "bad", "bench", "api");
+      Rollout bad =
+          service.deploy(spec(Map.of("MLCP_FAIL_RATE", "0.5"), "canary"), "bad", "bench", "api");
       Rollout badEnd = waitEnd(repo, bad.id());
       assertThat(badEnd.state()).isEqualTo(RolloutState.ROLLED_BACK);
       long rollbackMs = badEnd.finishedAt().toEpochMilli() - firstFailure.get();
@@ -171,8 +198,26 @@ class CanaryBenchTest {
 
   static DeploySpec spec(Map<String, String> env, String strategy) {
     return new DeploySpec(
-        "churn", "gce", IMAGE, "churn", "v1", null, null, "local", 2, 2, 0.6, "/healthz", 8080,
-        env, strategy, List.of(10, 50, 100), 5, false, null, null);
+        "churn",
+        "gce",
+        IMAGE,
+        "churn",
+        "v1",
+        null,
+        null,
+        "local",
+        2,
+        2,
+        0.6,
+        "/healthz",
+        8080,
+        env,
+        strategy,
+        List.of(10, 50, 100),
+        5,
+        false,
+        null,
+        null);
   }
 
   static Rollout waitEnd(RolloutRepository repo, String id) throws InterruptedException {

@@ -70,7 +70,9 @@ class HttpModelRegistryTest {
 
   @Test
   void a_5xx_means_ask_again_later() {
-    wm.stubFor(get(urlPathEqualTo("/v1/models/churn/versions/v3:verify")).willReturn(aResponse().withStatus(503)));
+    wm.stubFor(
+        get(urlPathEqualTo("/v1/models/churn/versions/v3:verify"))
+            .willReturn(aResponse().withStatus(503)));
     assertThatThrownBy(() -> registry.verify("churn", "v3"))
         .isInstanceOf(ModelRegistry.RegistryUnavailableException.class);
   }
@@ -79,7 +81,10 @@ class HttpModelRegistryTest {
   void verify_without_uri_reads_the_version() {
     wm.stubFor(
         get(urlPathEqualTo("/v1/models/churn/versions/v3:verify"))
-            .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"sha256\":\"ab\"}")));
+            .willReturn(
+                aResponse()
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"sha256\":\"ab\"}")));
     wm.stubFor(
         get(urlPathEqualTo("/v1/models/churn/versions/v3"))
             .willReturn(

@@ -58,8 +58,13 @@ final class DeployFixture {
   final AtomicInteger writes = new AtomicInteger();
 
   DeployFixture(Path dir) {
-    this(dir, new FakeStack(), defaultRegistry(), new MutableClock(Instant.parse("2026-11-23T10:00:00Z")),
-        new CopyOnWriteArrayList<>(), Integer.MAX_VALUE);
+    this(
+        dir,
+        new FakeStack(),
+        defaultRegistry(),
+        new MutableClock(Instant.parse("2026-11-23T10:00:00Z")),
+        new CopyOnWriteArrayList<>(),
+        Integer.MAX_VALUE);
   }
 
   static StubRegistry defaultRegistry() {
@@ -100,7 +105,8 @@ final class DeployFixture {
     OutboxRelay<ServiceState> serviceRelay =
         new OutboxRelay<>(repo.services(), this::publish, Duration.ofSeconds(5));
     ServingStacks stacks =
-        new ServingStacks(Map.of(ServingStack.Target.GCE, stack, ServingStack.Target.CLOUD_RUN, stack));
+        new ServingStacks(
+            Map.of(ServingStack.Target.GCE, stack, ServingStack.Target.CLOUD_RUN, stack));
     engine =
         new RolloutEngine(
             repo,
@@ -139,8 +145,26 @@ final class DeployFixture {
   /** A canary request of {@code version}. */
   static DeploySpec canary(String version, List<Integer> steps) {
     return new DeploySpec(
-        "churn", "gce", "europe-docker.pkg.dev/p/r/server:1", "churn", version, null, null, null,
-        2, 4, 0.6, "/healthz", 8080, Map.of(), "canary", steps, 30, false, null, null);
+        "churn",
+        "gce",
+        "europe-docker.pkg.dev/p/r/server:1",
+        "churn",
+        version,
+        null,
+        null,
+        null,
+        2,
+        4,
+        0.6,
+        "/healthz",
+        8080,
+        Map.of(),
+        "canary",
+        steps,
+        30,
+        false,
+        null,
+        null);
   }
 
   /** Deploys and advances it as far as it goes now. */
@@ -166,7 +190,8 @@ final class DeployFixture {
 
   /** Good traffic on {@code revision}. */
   void healthyTraffic(String revision) {
-    stack.stats.put(revision, new dev.mlcp.platform.serving.RevisionMetrics.RequestStats(500, 0, 40));
+    stack.stats.put(
+        revision, new dev.mlcp.platform.serving.RevisionMetrics.RequestStats(500, 0, 40));
   }
 
   /** Drains every outbox (what the reconciler does). */

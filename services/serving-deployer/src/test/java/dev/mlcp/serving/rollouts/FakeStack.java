@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  */
 final class FakeStack implements ServingStack, RevisionMetrics {
   /** Parts of a revision, in creation order. */
-  static final List<String> PARTS = List.of("template", "health-check", "group", "autoscaler", "backend");
+  static final List<String> PARTS =
+      List.of("template", "health-check", "group", "autoscaler", "backend");
 
   final Map<String, Integer> created = new TreeMap<>();
   final Set<String> existing = new HashSet<>();
@@ -49,7 +50,9 @@ final class FakeStack implements ServingStack, RevisionMetrics {
       if (part.equals(quotaAt)) {
         made.forEach(existing::remove);
         throw new PlatformException(
-            PlatformException.Kind.QUOTA_EXCEEDED, "QUOTA_EXCEEDED", "quota of " + part + " exceeded");
+            PlatformException.Kind.QUOTA_EXCEEDED,
+            "QUOTA_EXCEEDED",
+            "quota of " + part + " exceeded");
       }
       if (existing.add(key)) {
         created.merge(key, 1, Integer::sum);
@@ -97,7 +100,8 @@ final class FakeStack implements ServingStack, RevisionMetrics {
   }
 
   @Override
-  public synchronized boolean deleteRevision(String service, String revision, Consumer<String> progress) {
+  public synchronized boolean deleteRevision(
+      String service, String revision, Consumer<String> progress) {
     calls.add("delete " + revision);
     if (split.getOrDefault(revision, 0) > 0) {
       throw PlatformException.conflict("revisionServing", revision + " serves");

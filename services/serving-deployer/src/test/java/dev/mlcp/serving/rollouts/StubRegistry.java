@@ -38,8 +38,10 @@ final class StubRegistry implements ModelRegistry {
     }
     String sha = digests.get(model + "/" + version);
     if (sha == null) {
-      throw new VerificationFailedException("verify answered 404: version " + version + " does not exist");
+      throw new VerificationFailedException(
+          "verify answered 404: version " + version + " does not exist");
     }
-    return new VerifiedVersion(model, version, "gs://reg/models/" + model + "/versions/" + version, sha);
+    return new VerifiedVersion(
+        model, version, "gs://reg/models/" + model + "/versions/" + version, sha);
   }
 }

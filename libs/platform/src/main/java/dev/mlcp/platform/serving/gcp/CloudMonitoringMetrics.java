@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * {@link RevisionMetrics} from Cloud Monitoring ({@code projects.timeSeries.list}, v3 REST):
- * the external Application Load Balancer's {@code https/request_count} and {@code
+ * {@link RevisionMetrics} from Cloud Monitoring ({@code projects.timeSeries.list}, v3 REST): the
+ * external Application Load Balancer's {@code https/request_count} and {@code
  * https/backend_latencies} for the revision's backend service on GCE, {@code request_count} and
  * {@code request_latencies} of the revision on Cloud Run. Counts are summed over the window by
  * response code class; latency is the window's 99th percentile (the largest across series).

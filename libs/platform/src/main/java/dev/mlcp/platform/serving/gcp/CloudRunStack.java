@@ -123,8 +123,7 @@ public final class CloudRunStack implements ServingStack {
               .putAllLabels(spec.labels())
               .addTraffic(
                   TrafficTarget.newBuilder()
-                      .setType(
-                          TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                      .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
                       .setRevision(runRevision)
                       .setPercent(100)
                       .setTag(spec.revision()))
@@ -286,9 +285,7 @@ public final class CloudRunStack implements ServingStack {
 
   @Override
   public Traffic traffic(String service) {
-    return get(service)
-        .map(s -> toTraffic(service, s))
-        .orElse(new Traffic(Map.of(), null, null));
+    return get(service).map(s -> toTraffic(service, s)).orElse(new Traffic(Map.of(), null, null));
   }
 
   private static Traffic toTraffic(String service, Service s) {
@@ -308,7 +305,8 @@ public final class CloudRunStack implements ServingStack {
     Service current =
         get(service)
             .orElseThrow(
-                () -> PlatformException.notFound("Cloud Run service " + service + " (deploy first)"));
+                () ->
+                    PlatformException.notFound("Cloud Run service " + service + " (deploy first)"));
     if (fingerprint == null || !fingerprint.equals(current.getEtag())) {
       throw PlatformException.conflict(
           "conditionNotMet",

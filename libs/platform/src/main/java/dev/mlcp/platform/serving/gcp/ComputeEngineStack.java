@@ -147,7 +147,8 @@ public final class ComputeEngineStack implements ServingStack {
   }
 
   private ServiceAccount serviceAccount(RevisionSpec spec) {
-    String email = spec.serviceAccount() != null ? spec.serviceAccount() : settings.serviceAccount();
+    String email =
+        spec.serviceAccount() != null ? spec.serviceAccount() : settings.serviceAccount();
     return email == null ? null : new ServiceAccount(email, SCOPES);
   }
 
@@ -197,8 +198,7 @@ public final class ComputeEngineStack implements ServingStack {
     for (WeightedBackend b : map.backends()) {
       String revision = ServingNames.revisionOfBackend(service, b.backendService());
       if (revision != null) {
-        percents.put(
-            revision, total == 0 ? 0 : (int) Math.round(b.weight() * 100.0 / total));
+        percents.put(revision, total == 0 ? 0 : (int) Math.round(b.weight() * 100.0 / total));
       }
     }
     return new Traffic(percents, map.fingerprint(), settings.baseUrl());
@@ -268,7 +268,8 @@ public final class ComputeEngineStack implements ServingStack {
       }
       if (kept.isEmpty()) {
         throw PlatformException.conflict(
-            "lastRevision", "revision " + revision + " is the only one in the URL map of " + service);
+            "lastRevision",
+            "revision " + revision + " is the only one in the URL map of " + service);
       }
       try {
         resources.updateUrlMap(name, kept, map.get().fingerprint());

@@ -27,7 +27,8 @@ public final class LocalApiConfigs implements ApiConfigs {
     if (serviceName == null || !serviceName.matches("[a-z0-9.-]{1,253}")) {
       throw PlatformException.invalid("not an Endpoints service name: " + serviceName);
     }
-    if (openapiYaml == null || !openapiYaml.contains("openapi") && !openapiYaml.contains("swagger")) {
+    if (openapiYaml == null
+        || !openapiYaml.contains("openapi") && !openapiYaml.contains("swagger")) {
       throw PlatformException.invalid("not an OpenAPI document (no openapi/swagger key)");
     }
     Path dir = root.resolve(serviceName);

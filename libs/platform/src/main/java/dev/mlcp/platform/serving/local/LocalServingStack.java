@@ -179,7 +179,11 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
     Map<String, String> env = new LinkedHashMap<>(agentEnv);
     env.put(
         "MLCP_METADATA_URL",
-        "http://127.0.0.1:" + support.getAddress().getPort() + "/i/" + instance + "/computeMetadata/v1");
+        "http://127.0.0.1:"
+            + support.getAddress().getPort()
+            + "/i/"
+            + instance
+            + "/computeMetadata/v1");
     env.put("MLCP_STORAGE_API", "http://127.0.0.1:" + support.getAddress().getPort() + "/storage");
     env.put("MLCP_WORK_DIR", dir.resolve("work").toString());
     env.put("MLCP_SECRETS_DIR", dir.resolve("work").toString());
@@ -308,6 +312,10 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
       Map<String, Integer> kept = new LinkedHashMap<>(split.percents());
       kept.remove(revision);
       writeSplit(service, new Split(kept, fingerprint(), split.proxyPort()));
+      LocalTrafficProxy proxy = proxies.get(service);
+      if (proxy != null) {
+        proxy.route(kept);
+      }
       progress.accept("url-map-reference-removed");
     }
     String key = key(service, revision);
@@ -406,7 +414,8 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
     if (split.isPresent()) {
       proxy.route(split.get().percents());
       if (split.get().proxyPort() != proxy.port()) {
-        writeSplit(service, new Split(split.get().percents(), split.get().fingerprint(), proxy.port()));
+        writeSplit(
+            service, new Split(split.get().percents(), split.get().fingerprint(), proxy.port()));
       }
     } else {
       writeSplit(service, new Split(Map.of(), null, proxy.port()));
@@ -550,9 +559,11 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
       return;
     }
     try (Stream<Path> files = Files.walk(root, 3)) {
-      for (Path f : files.filter(p -> p.getParent().getFileName().toString().equals("revisions"))
-          .filter(p -> p.toString().endsWith(".json"))
-          .toList()) {
+      for (Path f :
+          files
+              .filter(p -> p.getParent().getFileName().toString().equals("revisions"))
+              .filter(p -> p.toString().endsWith(".json"))
+              .toList()) {
         Stored s = Json.MAPPER.readValue(f.toFile(), Stored.class);
         revisions.put(key(s.spec().service(), s.spec().revision()), s);
       }
@@ -649,5 +660,4 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
       }
     }
   }
-
 }

@@ -31,9 +31,9 @@ import java.util.function.Function;
 
 /**
  * The local "URL map": a reverse proxy on one loopback port that sends each request to a revision
- * chosen by weight, then to one of that revision's healthy instances (round robin), and records
- * per revision each answer's success (not 5xx, not unreachable) and latency: what canary analysis
- * reads locally, like Cloud Monitoring's load-balancer metrics in the cloud.
+ * chosen by weight, then to one of that revision's healthy instances (round robin), and records per
+ * revision each answer's success (not 5xx, not unreachable) and latency: what canary analysis reads
+ * locally, like Cloud Monitoring's load-balancer metrics in the cloud.
  */
 final class LocalTrafficProxy implements AutoCloseable {
   /** Outcomes kept per revision (the oldest are dropped). */

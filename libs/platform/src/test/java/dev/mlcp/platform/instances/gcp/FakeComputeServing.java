@@ -121,7 +121,8 @@ public final class FakeComputeServing implements ResponseDefinitionTransformerV2
     if (manager != null) {
       for (int i = 0; i < manager.path("targetSize").asInt(); i++) {
         ObjectNode s = statuses.addObject();
-        s.put("instance", "zones/z/instances/" + manager.path("baseInstanceName").asText() + "-" + i);
+        s.put(
+            "instance", "zones/z/instances/" + manager.path("baseInstanceName").asText() + "-" + i);
         s.put("healthState", unhealthy.contains(name) ? "UNHEALTHY" : "HEALTHY");
       }
     }

@@ -31,7 +31,9 @@ class CloudMonitoringMetricsTest {
     wm.start();
     metrics =
         new CloudMonitoringMetrics(
-            "proj", wm.baseUrl(), new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2))));
+            "proj",
+            wm.baseUrl(),
+            new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2))));
   }
 
   @AfterEach
@@ -99,7 +101,10 @@ class CloudMonitoringMetricsTest {
             .inScenario("flaky")
             .whenScenarioStateIs("ok")
             .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{}")));
-    assertThat(metrics.stats(ServingStack.Target.GCE, "churn", "r1", T0, T0.plusSeconds(60)).requests())
+    assertThat(
+            metrics
+                .stats(ServingStack.Target.GCE, "churn", "r1", T0, T0.plusSeconds(60))
+                .requests())
         .isZero();
   }
 }

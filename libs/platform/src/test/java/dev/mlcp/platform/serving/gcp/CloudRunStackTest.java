@@ -3,6 +3,7 @@ package dev.mlcp.platform.serving.gcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.cloud.run.v2.Condition;
 import com.google.cloud.run.v2.CreateServiceRequest;
 import com.google.cloud.run.v2.DeleteRevisionRequest;
@@ -16,7 +17,6 @@ import com.google.cloud.run.v2.ServicesClient;
 import com.google.cloud.run.v2.ServicesSettings;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.UpdateServiceRequest;
-import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.longrunning.Operation;
 import com.google.protobuf.Any;
 import dev.mlcp.platform.PlatformException;
@@ -56,19 +56,39 @@ class CloudRunStackTest {
   void start() throws Exception {
     servicesServer =
         new InProcessGrpc(SERVICES)
-            .unary(SERVICES, "CreateService", CreateServiceRequest.getDefaultInstance(),
-                Operation.getDefaultInstance(), this::create)
-            .unary(SERVICES, "GetService", GetServiceRequest.getDefaultInstance(),
-                Service.getDefaultInstance(), this::get)
-            .unary(SERVICES, "UpdateService", UpdateServiceRequest.getDefaultInstance(),
-                Operation.getDefaultInstance(), this::update)
+            .unary(
+                SERVICES,
+                "CreateService",
+                CreateServiceRequest.getDefaultInstance(),
+                Operation.getDefaultInstance(),
+                this::create)
+            .unary(
+                SERVICES,
+                "GetService",
+                GetServiceRequest.getDefaultInstance(),
+                Service.getDefaultInstance(),
+                this::get)
+            .unary(
+                SERVICES,
+                "UpdateService",
+                UpdateServiceRequest.getDefaultInstance(),
+                Operation.getDefaultInstance(),
+                this::update)
             .start();
     revisionsServer =
         new InProcessGrpc(REVISIONS)
-            .unary(REVISIONS, "GetRevision", GetRevisionRequest.getDefaultInstance(),
-                Revision.getDefaultInstance(), this::getRevision)
-            .unary(REVISIONS, "DeleteRevision", DeleteRevisionRequest.getDefaultInstance(),
-                Operation.getDefaultInstance(), this::deleteRevision)
+            .unary(
+                REVISIONS,
+                "GetRevision",
+                GetRevisionRequest.getDefaultInstance(),
+                Revision.getDefaultInstance(),
+                this::getRevision)
+            .unary(
+                REVISIONS,
+                "DeleteRevision",
+                DeleteRevisionRequest.getDefaultInstance(),
+                Operation.getDefaultInstance(),
+                this::deleteRevision)
             .start();
     ServicesClient sc =
         ServicesClient.create(
@@ -84,7 +104,10 @@ class CloudRunStackTest {
                 .build());
     stack =
         new CloudRunStack(
-            "proj", "europe-west4", sc, rc,
+            "proj",
+            "europe-west4",
+            sc,
+            rc,
             new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5))));
   }
 
@@ -111,7 +134,11 @@ class CloudRunStackTest {
     if (services.containsKey(name)) {
       throw Status.ALREADY_EXISTS.withDescription(name).asRuntimeException();
     }
-    Service s = r.getService().toBuilder().setName(name).setUri("https://" + r.getServiceId() + ".run.app").build();
+    Service s =
+        r.getService().toBuilder()
+            .setName(name)
+            .setUri("https://" + r.getServiceId() + ".run.app")
+            .build();
     return done(store(s));
   }
 
@@ -158,7 +185,9 @@ class CloudRunStackTest {
     }
     for (TrafficTarget t : s.getTrafficList()) {
       if (!revisions.containsKey(s.getName() + "/revisions/" + t.getRevision())) {
-        throw Status.INVALID_ARGUMENT.withDescription("no revision " + t.getRevision()).asRuntimeException();
+        throw Status.INVALID_ARGUMENT
+            .withDescription("no revision " + t.getRevision())
+            .asRuntimeException();
       }
       sum += t.getPercent();
     }
@@ -193,7 +222,9 @@ class CloudRunStackTest {
     String shortName = r.getName().substring(r.getName().lastIndexOf('/') + 1);
     for (TrafficTarget t : services.get(service).getTrafficList()) {
       if (t.getRevision().equals(shortName)) {
-        throw Status.FAILED_PRECONDITION.withDescription("revision has traffic").asRuntimeException();
+        throw Status.FAILED_PRECONDITION
+            .withDescription("revision has traffic")
+            .asRuntimeException();
       }
     }
     revisions.remove(r.getName());
@@ -204,8 +235,21 @@ class CloudRunStackTest {
 
   static ServingStack.RevisionSpec spec(String revision, String image) {
     return new ServingStack.RevisionSpec(
-        "churn", revision, image, "gs://reg/models/churn/versions/3/", "b".repeat(64),
-        "e2-standard-2", 1, 3, 0.6, "/healthz", 8080, null, Map.of(), Map.of(), Map.of());
+        "churn",
+        revision,
+        image,
+        "gs://reg/models/churn/versions/3/",
+        "b".repeat(64),
+        "e2-standard-2",
+        1,
+        3,
+        0.6,
+        "/healthz",
+        8080,
+        null,
+        Map.of(),
+        Map.of(),
+        Map.of());
   }
 
   @Test
@@ -217,9 +261,12 @@ class CloudRunStackTest {
     assertThat(s.getTemplate().getRevision()).isEqualTo("churn-r1");
     assertThat(s.getTemplate().getVolumes(0).getGcs().getBucket()).isEqualTo("reg");
     assertThat(s.getTemplate().getContainers(0).getEnvList())
-        .anyMatch(e -> e.getName().equals("MLCP_MODEL_SHA256") && e.getValue().equals("b".repeat(64)))
-        .anyMatch(e -> e.getName().equals("MLCP_MODEL_DIR")
-            && e.getValue().equals("/mnt/models/models/churn/versions/3/"));
+        .anyMatch(
+            e -> e.getName().equals("MLCP_MODEL_SHA256") && e.getValue().equals("b".repeat(64)))
+        .anyMatch(
+            e ->
+                e.getName().equals("MLCP_MODEL_DIR")
+                    && e.getValue().equals("/mnt/models/models/churn/versions/3/"));
     assertThat(stack.traffic("churn").percents()).containsExactly(Map.entry("r1", 100));
     assertThat(stack.revisionHealth("churn", "r1").allHealthy()).isTrue();
 
@@ -234,7 +281,8 @@ class CloudRunStackTest {
     assertThat(after.url()).isEqualTo("https://churn.run.app");
 
     assertThatThrownBy(() -> stack.setTraffic("churn", Map.of("r2", 100), t.fingerprint()))
-        .isInstanceOfSatisfying(PlatformException.class,
+        .isInstanceOfSatisfying(
+            PlatformException.class,
             e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.CONFLICT));
     assertThatThrownBy(() -> stack.deleteRevision("churn", "r1", x -> {}))
         .isInstanceOf(PlatformException.class);

@@ -154,7 +154,8 @@ class ComputeEngineStackTest {
     canary.put("r1", 90);
     canary.put("r2", 10);
     wm.resetRequests();
-    ServingStack.Traffic split = stack.setTraffic("churn", canary, stack.traffic("churn").fingerprint());
+    ServingStack.Traffic split =
+        stack.setTraffic("churn", canary, stack.traffic("churn").fingerprint());
     List<String> shiftCalls = calls();
     assertThat(split.percents()).containsEntry("r1", 90).containsEntry("r2", 10);
     stack.setTraffic("churn", Map.of("r1", 0, "r2", 100), split.fingerprint());

@@ -75,7 +75,9 @@ class ServiceManagementConfigsTest {
             .withRequestBody(
                 equalToJson(
                     "{\"configSource\":{\"files\":[{\"filePath\":\"openapi.yaml\","
-                        + "\"fileContents\":\"" + b64 + "\",\"fileType\":\"OPEN_API_YAML\"}]}}")));
+                        + "\"fileContents\":\""
+                        + b64
+                        + "\",\"fileType\":\"OPEN_API_YAML\"}]}}")));
     wm.verify(
         postRequestedFor(urlPathEqualTo("/v1/services/" + SVC + "/rollouts"))
             .withRequestBody(
@@ -107,14 +109,16 @@ class ServiceManagementConfigsTest {
                 aResponse()
                     .withStatus(403)
                     .withHeader("Content-Type", "application/json")
-                    .withBody("{\"error\":{\"code\":403,\"message\":\"denied\",\"status\":\"PERMISSION_DENIED\"}}")));
+                    .withBody(
+                        "{\"error\":{\"code\":403,\"message\":\"denied\",\"status\":\"PERMISSION_DENIED\"}}")));
     assertThatThrownBy(() -> configs.submitAndRollOut(SVC, YAML))
         .isInstanceOfSatisfying(
             PlatformException.class,
             e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.PERMISSION_DENIED));
   }
 
-  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(
+      String body) {
     return aResponse().withHeader("Content-Type", "application/json").withBody(body);
   }
 }

@@ -74,7 +74,8 @@ class LocalServingStackTest {
   /** Writes a version (model.json + manifest.json) and returns the manifest's SHA-256. */
   String version(String prefix, String model) throws Exception {
     byte[] m = model.getBytes(StandardCharsets.UTF_8);
-    store.write(ObjectUri.parse(prefix + "model.json"), m, "application/json", WriteCondition.none());
+    store.write(
+        ObjectUri.parse(prefix + "model.json"), m, "application/json", WriteCondition.none());
     String manifest =
         "{\"schema\":1,\"files\":[{\"path\":\"model.json\",\"sizeBytes\":"
             + m.length
@@ -82,7 +83,8 @@ class LocalServingStackTest {
             + sha(m)
             + "\"}]}";
     byte[] raw = manifest.getBytes(StandardCharsets.UTF_8);
-    store.write(ObjectUri.parse(prefix + "manifest.json"), raw, "application/json", WriteCondition.none());
+    store.write(
+        ObjectUri.parse(prefix + "manifest.json"), raw, "application/json", WriteCondition.none());
     return sha(raw);
   }
 
@@ -90,10 +92,24 @@ class LocalServingStackTest {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
-  static ServingStack.RevisionSpec spec(String revision, String uri, String sha, Map<String, String> env) {
+  static ServingStack.RevisionSpec spec(
+      String revision, String uri, String sha, Map<String, String> env) {
     return new ServingStack.RevisionSpec(
-        "churn", revision, IMAGE, uri, sha, "local", 2, 2, 0.6, "/healthz", 8080, null, env,
-        Map.of(), Map.of());
+        "churn",
+        revision,
+        IMAGE,
+        uri,
+        sha,
+        "local",
+        2,
+        2,
+        0.6,
+        "/healthz",
+        8080,
+        null,
+        env,
+        Map.of(),
+        Map.of());
   }
 
   HttpResponse<String> predict(String url) throws Exception {
@@ -114,15 +130,20 @@ class LocalServingStackTest {
     List<String> steps = new ArrayList<>();
     stack.ensureRevision(spec("r1", uri1, sha1, Map.of()), steps::add);
     assertThat(steps).contains("instance-group-created");
-    await().atMost(Duration.ofSeconds(60)).until(() -> stack.revisionHealth("churn", "r1").allHealthy());
-    ServingStack.Traffic t = stack.setTraffic("churn", Map.of("r1", 100), stack.traffic("churn").fingerprint());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> stack.revisionHealth("churn", "r1").allHealthy());
+    ServingStack.Traffic t =
+        stack.setTraffic("churn", Map.of("r1", 100), stack.traffic("churn").fingerprint());
     Instant since = Instant.now().minusSeconds(1);
     HttpResponse<String> answer = predict(t.url());
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).contains("\"revision\": \"r1\"").contains(sha1);
 
     stack.ensureRevision(spec("r2", uri2, sha2, Map.of("MLCP_FAIL_RATE", "1.0")), s -> {});
-    await().atMost(Duration.ofSeconds(60)).until(() -> stack.revisionHealth("churn", "r2").allHealthy());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> stack.revisionHealth("churn", "r2").allHealthy());
     Map<String, Integer> split = new LinkedHashMap<>();
     split.put("r1", 50);
     split.put("r2", 50);
@@ -167,13 +188,18 @@ class LocalServingStackTest {
     String uri = "gs://reg/models/churn/versions/1/";
     String sha = version(uri, MODEL);
     stack.ensureRevision(spec("r1", uri, sha, Map.of()), s -> {});
-    await().atMost(Duration.ofSeconds(60)).until(() -> stack.revisionHealth("churn", "r1").allHealthy());
-    ServingStack.Traffic t = stack.setTraffic("churn", Map.of("r1", 100), stack.traffic("churn").fingerprint());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> stack.revisionHealth("churn", "r1").allHealthy());
+    ServingStack.Traffic t =
+        stack.setTraffic("churn", Map.of("r1", 100), stack.traffic("churn").fingerprint());
     stack.close();
     stack =
         new LocalServingStack(
             dir.resolve("state"), store, List.of("false"), Map.of(), Clock.systemUTC());
-    await().atMost(Duration.ofSeconds(10)).until(() -> stack.revisionHealth("churn", "r1").allHealthy());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> stack.revisionHealth("churn", "r1").allHealthy());
     assertThat(stack.traffic("churn").url()).isEqualTo(t.url());
     assertThat(predict(t.url()).statusCode()).isEqualTo(200);
   }

@@ -8,9 +8,9 @@ import java.io.UncheckedIOException;
 import java.util.function.Supplier;
 
 /**
- * Google ID tokens of this service's own identity for another service's audience, from
- * Application Default Credentials (the Cloud Run service account through the metadata server; no
- * key files). The credentials cache the token and refresh it before it expires.
+ * Google ID tokens of this service's own identity for another service's audience, from Application
+ * Default Credentials (the Cloud Run service account through the metadata server; no key files).
+ * The credentials cache the token and refresh it before it expires.
  */
 public final class GoogleIdTokens implements Supplier<String> {
   private final IdTokenCredentials credentials;

@@ -39,11 +39,15 @@ public class DeployRequestHandler {
     }
     String key = request.requestKey() != null ? request.requestKey() : "event:" + event.id();
     try {
-      Rollout r = service.deploy(spec(request), key, request.requestedBy(), "pubsub:" + event.source());
-      LOG.infof("deploy request %s from %s → %s (%s)", event.id(), event.source(), r.id(), r.state());
+      Rollout r =
+          service.deploy(spec(request), key, request.requestedBy(), "pubsub:" + event.source());
+      LOG.infof(
+          "deploy request %s from %s → %s (%s)", event.id(), event.source(), r.id(), r.state());
     } catch (DeployException e) {
       throw new RejectedEventException(
-          "deploy request rejected: " + (e.field() == null ? "" : e.field() + ": ") + e.getMessage(),
+          "deploy request rejected: "
+              + (e.field() == null ? "" : e.field() + ": ")
+              + e.getMessage(),
           e);
     }
   }
@@ -54,7 +58,10 @@ public class DeployRequestHandler {
     if (strategy == null) {
       strategy = r.canaryPercent() >= 100 ? "direct" : "canary";
       if (steps == null && r.canaryPercent() > 0 && r.canaryPercent() < 100) {
-        steps = r.canaryPercent() < 50 ? List.of(r.canaryPercent(), 50, 100) : List.of(r.canaryPercent(), 100);
+        steps =
+            r.canaryPercent() < 50
+                ? List.of(r.canaryPercent(), 50, 100)
+                : List.of(r.canaryPercent(), 100);
       }
     }
     return new DeploySpec(

@@ -29,7 +29,8 @@ public class ModelVersionsHandler {
     if (event instanceof ModelEvent.Registered r) {
       service.registered(r.model(), r.version(), r.sha256());
     } else if (event instanceof ModelEvent.Promoted p) {
-      for (Rollout r : service.promoted(policy, p.model(), p.version(), p.alias(), p.promotedBy())) {
+      for (Rollout r :
+          service.promoted(policy, p.model(), p.version(), p.alias(), p.promotedBy())) {
         LOG.infof(
             "%s %s promoted to %s (%s) → rollout %s of %s",
             p.model(), p.version(), p.alias(), incoming.id(), r.id(), r.service());
