@@ -1534,4 +1534,193 @@ main() {
   upload_outputs
 }
 
-main "$@"
+# ==== serving mode (mlcp-mode=serving) ============================================================
+# The startup script of every serving VM (a managed instance group's template) and the process
+# behind each local serving "instance": it downloads the model version from its registry URI
+# (mlcp-model-uri), verifies the manifest's SHA-256 against mlcp-model-sha256 and every file
+# against the manifest, then runs the model-server image (mlcp-image) with the version mounted
+# read-only, listening on mlcp-port. No completion is published and the instance is not deleted:
+# the group's health check and autohealing own the instance's life. Contract: README.md beside
+# this file ("Serving mode").
+
+SERVING_SERVICE=""
+SERVING_REVISION=""
+SERVING_PORT=8080
+MODEL_URI=""
+MODEL_SHA256=""
+MODEL_DIR=""
+
+# Manifest files for the download loop: path\0sha256\0 pairs, each path checked to stay inside
+# the version (no absolute paths, no . or .. segments).
+IFS= read -r -d '' SERVING_PY <<'PYTHON' || true
+import json, sys
+manifest, out = sys.argv[1], sys.argv[2]
+with open(manifest, "rb") as f:
+    data = json.loads(f.read().decode("utf-8"))
+files = data.get("files")
+if not isinstance(files, list) or not files:
+    sys.stderr.write("manifest.json lists no files\n")
+    sys.exit(1)
+with open(out, "wb") as f:
+    for entry in files:
+        path, sha = entry.get("path"), entry.get("sha256")
+        parts = path.split("/") if isinstance(path, str) else [""]
+        if (not path or path.startswith("/") or "\\" in path or "\0" in path
+                or any(p in ("", ".", "..") for p in parts)):
+            sys.stderr.write("manifest.json lists an invalid path: %r\n" % (path,))
+            sys.exit(1)
+        if not isinstance(sha, str) or len(sha) != 64:
+            sys.stderr.write("manifest.json has no sha256 for %s\n" % path)
+            sys.exit(1)
+        f.write(path.encode("utf-8") + b"\0" + sha.lower().encode("ascii") + b"\0")
+PYTHON
+readonly SERVING_PY
+
+serving_read() {
+  STAGE="reading metadata"
+  mkdir -p "$WORK/md"
+  standard_metadata
+  local key
+  for key in mlcp-service mlcp-revision mlcp-image mlcp-model-uri mlcp-model-sha256; do
+    attribute "$key" required
+  done
+  attribute mlcp-port
+  attribute mlcp-env
+  SERVING_SERVICE=$(value_of mlcp-service)
+  SERVING_REVISION=$(value_of mlcp-revision)
+  [[ $SERVING_SERVICE =~ ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || fail "mlcp-service is not a name"
+  [[ $SERVING_REVISION =~ ^[a-z][a-z0-9]{0,11}$ ]] || fail "mlcp-revision is not a revision id"
+  IMAGE=$(value_of mlcp-image)
+  [[ $IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$ ]] || fail "mlcp-image is not an image reference"
+  MODEL_URI=$(value_of mlcp-model-uri)
+  local parts=()
+  mapfile -d '' parts < <(py gcs-uri "$MODEL_URI") || true
+  ((${#parts[@]} == 2)) || fail "mlcp-model-uri is not gs://BUCKET/PREFIX/"
+  BUCKET=${parts[0]}
+  PREFIX=${parts[1]}
+  MODEL_SHA256=$(value_of mlcp-model-sha256)
+  [[ $MODEL_SHA256 =~ ^[0-9a-f]{64}$ ]] || fail "mlcp-model-sha256 is not a hex SHA-256"
+  local port
+  port=$(value_of mlcp-port)
+  if [[ -n $port ]]; then
+    [[ $port =~ ^[0-9]{1,5}$ ]] && ((10#$port > 0 && 10#$port < 65536)) ||
+      fail "mlcp-port is not a port number"
+    SERVING_PORT=$((10#$port))
+  fi
+  RUN_ID="$SERVING_SERVICE-$SERVING_REVISION"
+  log "serving $SERVING_SERVICE revision $SERVING_REVISION on $INSTANCE: $MODEL_URI (manifest $MODEL_SHA256), image $IMAGE, port $SERVING_PORT"
+}
+
+# serving_fetch NAME DEST: one object of the version (GCS JSON API media download).
+serving_fetch() {
+  local bucket encoded
+  bucket=$(py urlencode "$BUCKET")
+  encoded=$(py urlencode "$PREFIX$1")
+  with_retries "$HTTP_TIMEOUT_SECONDS" GET \
+    "$STORAGE_API/storage/v1/b/$bucket/o/$encoded?alt=media" "$2" -H @"$AUTH"
+  [[ $HTTP_STATUS == 200 ]] || fail "download of $MODEL_URI$1 answered $HTTP_STATUS"
+}
+
+serving_download() {
+  STAGE="downloading the model"
+  MODEL_DIR="$WORK/model"
+  mkdir -p "$MODEL_DIR"
+  refresh_token || fail "no service-account token to download the model with"
+  serving_fetch manifest.json "$MODEL_DIR/manifest.json"
+  local digest
+  digest=$(sha256sum "$MODEL_DIR/manifest.json" | cut -d ' ' -f 1)
+  [[ $digest == "$MODEL_SHA256" ]] ||
+    fail "model refused: manifest.json of $MODEL_URI has SHA-256 $digest, expected $MODEL_SHA256"
+  python3 -c "$SERVING_PY" "$MODEL_DIR/manifest.json" "$WORK/files.list" 2>"$WORK/py.err" ||
+    fail "model refused: $(py_error)"
+  local entries=() i path sha got count=0
+  mapfile -d '' entries <"$WORK/files.list"
+  for ((i = 0; i < ${#entries[@]}; i += 2)); do
+    path=${entries[i]}
+    sha=${entries[i + 1]}
+    [[ $path != manifest.json ]] || continue
+    mkdir -p "$(dirname -- "$MODEL_DIR/$path")"
+    serving_fetch "$path" "$MODEL_DIR/$path"
+    got=$(sha256sum -- "$MODEL_DIR/$path" | cut -d ' ' -f 1)
+    [[ $got == "$sha" ]] || fail "model refused: $path differs from the manifest (SHA-256 $got)"
+    count=$((count + 1))
+  done
+  chmod -R a+rX "$MODEL_DIR"
+  log "model verified: manifest $MODEL_SHA256 and $count files"
+}
+
+serving_run() {
+  STAGE="running the model server"
+  py env "$WORK/md/mlcp-env" "$ENV_FILE" "PORT=$SERVING_PORT" "MLCP_MODEL_DIR=$MODEL_DIR" \
+    "MLCP_MODEL_SHA256=$MODEL_SHA256" "MLCP_MODEL_URI=$MODEL_URI" \
+    "MLCP_REVISION=$SERVING_REVISION" 2>"$WORK/py.err" || fail "$(py_error)"
+  pull_image
+  block_metadata_server
+  # The model is mounted at the same path inside, so MLCP_MODEL_DIR holds in both.
+  local run_args=(run --rm --name "mlcp-$RUN_ID-$INSTANCE" --env-file "$ENV_FILE"
+    -p "$SERVING_PORT:$SERVING_PORT" -v "$MODEL_DIR:$MODEL_DIR:ro"
+    --label "mlcp-service=$SERVING_SERVICE" --label "mlcp-revision=$SERVING_REVISION"
+    --log-driver=gcplogs --log-opt 'labels=mlcp-service,mlcp-revision' "$IMAGE")
+  log "model server starting"
+  "$DOCKER" "${run_args[@]}" >&2 &
+  DOCKER_PID=$!
+  local rc=0
+  wait "$DOCKER_PID" || rc=$?
+  DOCKER_PID=""
+  EXIT_CODE=$rc
+  log "model server exited with $rc"
+  return "$rc"
+}
+
+serving_finish() {
+  local status=$?
+  trap - EXIT
+  set +e
+  [[ -z $REASON ]] || log "serving stopped: $REASON"
+  [[ -z $SECRETS_DIR ]] || rm -rf -- "$SECRETS_DIR"
+  [[ -z $WORK ]] || rm -rf -- "$WORK"
+  exit "$status"
+}
+
+serving_signal() {
+  REASON="agent stopped by $1 while $STAGE"
+  if [[ -n $DOCKER_PID ]]; then
+    kill -TERM "$DOCKER_PID" 2>/dev/null || true
+    wait "$DOCKER_PID" 2>/dev/null || true
+  fi
+  exit 143
+}
+
+serving_main() {
+  trap serving_finish EXIT
+  trap 'serving_signal SIGTERM' TERM
+  trap 'serving_signal SIGINT' INT
+  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  mkdir -p "$WORK_ROOT"
+  WORK=$(mktemp -d "$WORK_ROOT/serving.XXXXXX")
+  if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
+    SECRETS_DIR=$(mktemp -d "$SECRETS_ROOT/mlcp-agent.XXXXXX")
+  else
+    SECRETS_DIR=$(mktemp -d "$WORK/secrets.XXXXXX")
+  fi
+  ENV_FILE="$SECRETS_DIR/container.env"
+  AUTH="$SECRETS_DIR/auth.header"
+  serving_read
+  serving_download
+  serving_run
+}
+# ==== end of serving mode =========================================================================
+
+# The agent's mode, from the mlcp-mode attribute: training (absent or "training") or serving.
+agent_mode() {
+  local mode
+  mode=$(curl -sS --globoff -f --connect-timeout 10 --retry 5 --retry-connrefused \
+    -H 'Metadata-Flavor: Google' "$METADATA_URL/instance/attributes/mlcp-mode" 2>/dev/null) ||
+    mode=training
+  printf '%s' "$mode"
+}
+
+case "$(agent_mode)" in
+  serving) serving_main "$@" ;;
+  *) main "$@" ;;
+esac

@@ -44,6 +44,9 @@ class SchedulerTest {
 
   private static final Duration PERIOD = Duration.ofMillis(300);
 
+  /** The jobs of one service, all served by one stub here. */
+  private static final List<Job> TRAINING_JOBS = ScheduledJobs.of("training-runner");
+
   @TempDir Path dir;
 
   /** One request the stub received. */
@@ -70,15 +73,15 @@ class SchedulerTest {
     Scheduler.Tokens tokens = Scheduler.minting(keys);
     tokens.token(Caller.SCHEDULER); // token minting warms up outside the measured time
     int port = stub(0, path -> 200);
-    scheduler = scheduler(ScheduledJobs.ALL, Map.of("training-runner", port), tokens);
+    scheduler = scheduler(TRAINING_JOBS, Map.of("training-runner", port), tokens);
 
     long start = System.nanoTime();
     scheduler.start();
-    await(() -> ScheduledJobs.ALL.stream().allMatch(j -> callsTo(j.path()).size() >= 5));
+    await(() -> TRAINING_JOBS.stream().allMatch(j -> callsTo(j.path()).size() >= 5));
     scheduler.close();
     long stopped = System.nanoTime();
 
-    for (Job job : ScheduledJobs.ALL) {
+    for (Job job : TRAINING_JOBS) {
       List<Call> received = callsTo(job.path());
       // Ticks are due at start + k * period: the fifth call cannot come before four periods,
       // and no more calls come than periods passed.
@@ -100,11 +103,11 @@ class SchedulerTest {
   @Test
   void keeps_the_last_tick_of_each_job_in_the_state_file() throws Exception {
     int port = stub(0, path -> path.endsWith("reconcile") ? 200 : 202);
-    scheduler = scheduler(ScheduledJobs.ALL, Map.of("training-runner", port), c -> "t");
+    scheduler = scheduler(TRAINING_JOBS, Map.of("training-runner", port), c -> "t");
 
     scheduler.start();
-    await(() -> ScheduledJobs.ALL.stream().allMatch(j -> callsTo(j.path()).size() >= 2));
-    await(() -> lastTicks().size() == ScheduledJobs.ALL.size());
+    await(() -> TRAINING_JOBS.stream().allMatch(j -> callsTo(j.path()).size() >= 2));
+    await(() -> lastTicks().size() == TRAINING_JOBS.size());
 
     State state = Scheduler.readState(dir.resolve("state.json"));
     assertThat(state.jobs().keySet())

@@ -109,6 +109,13 @@ public final class ScheduledJobs {
               Method.POST,
               "/internal/reconcile",
               Duration.ofMinutes(1),
+              "* * * * *"),
+          scheduler(
+              "serving-deployer-reconcile",
+              Subscriptions.SERVING_DEPLOYER,
+              Method.POST,
+              "/internal/reconcile",
+              Duration.ofMinutes(1),
               "* * * * *"));
 
   private ScheduledJobs() {}

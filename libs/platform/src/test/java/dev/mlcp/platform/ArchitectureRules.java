@@ -48,7 +48,8 @@ public final class ArchitectureRules {
               "dev.mlcp.platform.logs",
               "dev.mlcp.platform.warehouse",
               "dev.mlcp.platform.ids",
-              "dev.mlcp.platform.operational")
+              "dev.mlcp.platform.operational",
+              "dev.mlcp.platform.serving")
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage("..gcp..", "..local..", "dev.mlcp.platform.config..")
