@@ -31,7 +31,7 @@ locals {
     MLCP_REGION                      = var.region
     MLCP_ZONES                       = join(",", local.zones)
     MLCP_WAREHOUSE_LOCATION          = var.bigquery_location
-    MLCP_AUTH_AUDIENCES              = local.service_urls[s]
+    MLCP_AUTH_AUDIENCES              = join(",", concat([local.service_urls[s]], var.user_token_audiences))
     MLCP_AUTH_ADMINS                 = join(",", concat([google_service_account.sa["scheduler"].email], var.admins))
     MLCP_AUTH_ALLOWED_DOMAINS        = join(",", concat(["${var.project_id}.iam.gserviceaccount.com"], var.allowed_domains))
     MLCP_PUBSUB_PUSH_AUDIENCE        = local.service_urls[s]

@@ -37,6 +37,12 @@ variable "allowed_domains" {
   }
 }
 
+variable "user_token_audiences" {
+  type        = list(string)
+  description = "Audiences accepted besides the service URL (MLCP_AUTH_AUDIENCES): by default the Google Cloud CLI's OAuth client, so that `gcloud auth print-identity-token` works for developers; Cloud Run's invoker check and var.allowed_domains still apply. [] accepts only tokens minted for the service URL."
+  default     = ["32555940559.apps.googleusercontent.com"]
+}
+
 variable "admins" {
   type        = list(string)
   description = "Emails holding mlcp's admin role (MLCP_AUTH_ADMINS); the scheduler's service account is always added, since every scheduled job calls an admin endpoint."

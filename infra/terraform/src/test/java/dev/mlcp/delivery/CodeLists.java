@@ -104,7 +104,8 @@ final class CodeLists {
   /** The services: every directory under services/ with an application.properties. */
   static List<String> services() {
     try (Stream<Path> dirs = Files.list(Repo.root().resolve("services"))) {
-      return dirs.filter(d -> Files.isRegularFile(d.resolve("src/main/resources/application.properties")))
+      return dirs.filter(
+              d -> Files.isRegularFile(d.resolve("src/main/resources/application.properties")))
           .map(d -> d.getFileName().toString())
           .sorted()
           .toList();

@@ -60,7 +60,10 @@ final class Hcl {
     Map<Path, TerraformConfig> configs = new LinkedHashMap<>();
     for (Path dir : dirs) {
       Map<String, JsonNode> files = new LinkedHashMap<>();
-      parsed.get(dir.toString()).fields().forEachRemaining(f -> files.put(f.getKey(), f.getValue()));
+      parsed
+          .get(dir.toString())
+          .fields()
+          .forEachRemaining(f -> files.put(f.getKey(), f.getValue()));
       files.putAll(jsonFiles(dir));
       configs.put(dir, new TerraformConfig(files));
     }

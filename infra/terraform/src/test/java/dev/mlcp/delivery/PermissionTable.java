@@ -82,12 +82,7 @@ final class PermissionTable {
         permissions.add(m.group(1));
       }
       rows.add(
-          new Row(
-              cells[0].trim(),
-              cells[1].trim(),
-              whole(cells[2]),
-              whole(cells[3]),
-              permissions));
+          new Row(cells[0].trim(), cells[1].trim(), whole(cells[2]), whole(cells[3]), permissions));
     }
     if (rows.isEmpty()) {
       throw new IllegalStateException("the table under '" + HEADING + "' has no rows");

@@ -139,7 +139,8 @@ final class Policy {
       String where = row.identity() + " @ " + row.scope();
       for (String p : row.permissions()) {
         if (!granted.getOrDefault(where, Set.of()).contains(p)) {
-          out.add("table row '" + row.action() + "' names " + p + " for " + where + ", not granted");
+          out.add(
+              "table row '" + row.action() + "' names " + p + " for " + where + ", not granted");
         }
       }
     }
@@ -264,7 +265,8 @@ final class Policy {
     }
     if (present.contains("google_project_iam_member.grant")) {
       JsonNode project = tf.resource("google_project_iam_member", "grant");
-      if (!dynamicForEach(project, "condition").contains("local.conditions[each.value.condition]")) {
+      if (!dynamicForEach(project, "condition")
+          .contains("local.conditions[each.value.condition]")) {
         out.add("google_project_iam_member.grant: conditions must come from local.conditions");
       }
     }
@@ -286,7 +288,12 @@ final class Policy {
     if (present.contains("google_service_account_iam_member.pubsub_agent_signs_push_tokens")) {
       JsonNode tokens =
           tf.resource("google_service_account_iam_member", "pubsub_agent_signs_push_tokens");
-      expect(out, "pubsub_agent_signs_push_tokens", "role", tokens, "roles/iam.serviceAccountTokenCreator");
+      expect(
+          out,
+          "pubsub_agent_signs_push_tokens",
+          "role",
+          tokens,
+          "roles/iam.serviceAccountTokenCreator");
       expect(out, "pubsub_agent_signs_push_tokens", "member", tokens, "${local.pubsub_agent}");
       expect(
           out,
@@ -308,9 +315,11 @@ final class Policy {
       }
     }
     String members = normalized(tf.local("members").asText());
-    if (!members.contains("{ for k, sa in google_service_account.sa : k => \"serviceAccount:${sa.email}\" }")
+    if (!members.contains(
+            "{ for k, sa in google_service_account.sa : k => \"serviceAccount:${sa.email}\" }")
         || !members.contains("{ developers = var.developers_group }")) {
-      out.add("local.members must map each account key to its serviceAccount and developers to var.developers_group");
+      out.add(
+          "local.members must map each account key to its serviceAccount and developers to var.developers_group");
     }
     return out;
   }
@@ -452,7 +461,8 @@ final class Policy {
       expect(out, "google_pubsub_topic.topic", "name", topic, "${each.key}");
       JsonNode deadLetter = tf.resource("google_pubsub_topic", "dead_letter");
       expect(out, "google_pubsub_topic.dead_letter", "for_each", deadLetter, "${local.topics}");
-      expect(out, "google_pubsub_topic.dead_letter", "name", deadLetter, "${each.value.dead_letter}");
+      expect(
+          out, "google_pubsub_topic.dead_letter", "name", deadLetter, "${each.value.dead_letter}");
     }
     return out;
   }
@@ -461,7 +471,10 @@ final class Policy {
   List<String> subscriptionsAreTheCodesListWithDeadLettersAndOidcPush() {
     List<String> out = new ArrayList<>();
     JsonNode subscriptions = tf.local("subscriptions");
-    Set<String> names = Subscriptions.ALL.stream().map(Subscriptions.Subscription::name).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> names =
+        Subscriptions.ALL.stream()
+            .map(Subscriptions.Subscription::name)
+            .collect(Collectors.toCollection(TreeSet::new));
     if (!keys(subscriptions).equals(names)) {
       out.add("local.subscriptions " + keys(subscriptions) + " != Subscriptions.ALL " + names);
     }
@@ -491,8 +504,18 @@ final class Policy {
     expect(out, a, "topic", service, "${google_pubsub_topic.topic[each.value.topic].id}");
     expect(out, a, "ack_deadline_seconds", service, "${local.ack_deadline_seconds}");
     JsonNode dlq = block(service, "dead_letter_policy");
-    expect(out, a + ".dead_letter_policy", "dead_letter_topic", dlq, "${google_pubsub_topic.dead_letter[each.value.topic].id}");
-    expect(out, a + ".dead_letter_policy", "max_delivery_attempts", dlq, "${local.max_delivery_attempts}");
+    expect(
+        out,
+        a + ".dead_letter_policy",
+        "dead_letter_topic",
+        dlq,
+        "${google_pubsub_topic.dead_letter[each.value.topic].id}");
+    expect(
+        out,
+        a + ".dead_letter_policy",
+        "max_delivery_attempts",
+        dlq,
+        "${local.max_delivery_attempts}");
     if (block(service, "retry_policy").isMissingNode()) {
       out.add(a + ": no retry_policy");
     }
@@ -503,10 +526,25 @@ final class Policy {
       out.add(a + ": push_config must exist exactly for each.value.push");
     }
     JsonNode push = dynamicContent(service, "push_config");
-    expect(out, a + ".push_config", "push_endpoint", push, "${local.service_urls[each.value.service]}${each.value.push_path}");
+    expect(
+        out,
+        a + ".push_config",
+        "push_endpoint",
+        push,
+        "${local.service_urls[each.value.service]}${each.value.push_path}");
     JsonNode oidc = block(push, "oidc_token");
-    expect(out, a + ".push_config.oidc_token", "service_account_email", oidc, "${google_service_account.sa[\"pubsub-push\"].email}");
-    expect(out, a + ".push_config.oidc_token", "audience", oidc, "${local.service_urls[each.value.service]}");
+    expect(
+        out,
+        a + ".push_config.oidc_token",
+        "service_account_email",
+        oidc,
+        "${google_service_account.sa[\"pubsub-push\"].email}");
+    expect(
+        out,
+        a + ".push_config.oidc_token",
+        "audience",
+        oidc,
+        "${local.service_urls[each.value.service]}");
 
     String d = "google_pubsub_subscription.dead_letter";
     JsonNode deadLetter = tf.resource("google_pubsub_subscription", "dead_letter");
@@ -517,7 +555,8 @@ final class Policy {
     String w = "google_pubsub_subscription.deploy_wait";
     JsonNode wait = tf.resource("google_pubsub_subscription", "deploy_wait");
     expect(out, w, "name", wait, DEPLOY_WAIT);
-    expect(out, w, "topic", wait, "${google_pubsub_topic.topic[\"" + Topics.DEPLOY_EVENTS + "\"].id}");
+    expect(
+        out, w, "topic", wait, "${google_pubsub_topic.topic[\"" + Topics.DEPLOY_EVENTS + "\"].id}");
     noPush(out, w, wait);
     return out;
   }
@@ -530,7 +569,8 @@ final class Policy {
         "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com")) {
       out.add("local.pubsub_agent is not the Pub/Sub service agent: " + agent);
     }
-    JsonNode publisher = tf.resources("google_pubsub_topic_iam_member").get("dead_letter_publisher");
+    JsonNode publisher =
+        tf.resources("google_pubsub_topic_iam_member").get("dead_letter_publisher");
     if (publisher == null) {
       out.add("google_pubsub_topic_iam_member.dead_letter_publisher is missing");
     } else {
@@ -547,7 +587,12 @@ final class Policy {
     } else {
       String a = "dead_letter_subscriber";
       expect(out, a, "for_each", subscriber, "${local.subscriptions}");
-      expect(out, a, "subscription", subscriber, "${google_pubsub_subscription.service[each.key].name}");
+      expect(
+          out,
+          a,
+          "subscription",
+          subscriber,
+          "${google_pubsub_subscription.service[each.key].name}");
       expect(out, a, "role", subscriber, "roles/pubsub.subscriber");
       expect(out, a, "member", subscriber, "${local.pubsub_agent}");
     }
@@ -598,7 +643,10 @@ final class Policy {
   List<String> scheduledJobsAreTheCodesList() {
     List<String> out = new ArrayList<>();
     JsonNode jobs = tf.local("scheduled_jobs");
-    Set<String> names = ScheduledJobs.ALL.stream().map(ScheduledJobs.Job::name).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> names =
+        ScheduledJobs.ALL.stream()
+            .map(ScheduledJobs.Job::name)
+            .collect(Collectors.toCollection(TreeSet::new));
     if (!keys(jobs).equals(names)) {
       out.add("local.scheduled_jobs " + keys(jobs) + " != ScheduledJobs.ALL " + names);
     }
@@ -614,14 +662,16 @@ final class Policy {
       String caller = text(entry, "caller");
       if (!accounts.contains(caller)
           || !(CodeLists.ACCOUNT_PREFIX + caller).equals(job.caller().accountId())) {
-        out.add(job.name() + ": caller " + job.caller().accountId() + " is no mlcp service account");
+        out.add(
+            job.name() + ": caller " + job.caller().accountId() + " is no mlcp service account");
       }
     }
     JsonNode sa = tf.resource("google_service_account", "sa");
     expect(out, "google_service_account.sa", "account_id", sa, "mlcp-${each.key}");
     Set<String> resources = tf.resources("google_cloud_scheduler_job").keySet();
     if (!resources.equals(Set.of("job"))) {
-      out.add("google_cloud_scheduler_job must be exactly job (ScheduledJobs.ALL), was " + resources);
+      out.add(
+          "google_cloud_scheduler_job must be exactly job (ScheduledJobs.ALL), was " + resources);
       return out;
     }
     String a = "google_cloud_scheduler_job.job";
@@ -631,10 +681,25 @@ final class Policy {
     expect(out, a, "schedule", job, "${each.value.cron}");
     JsonNode http = block(job, "http_target");
     expect(out, a + ".http_target", "http_method", http, "${each.value.method}");
-    expect(out, a + ".http_target", "uri", http, "${local.service_urls[each.value.service]}${each.value.path}");
+    expect(
+        out,
+        a + ".http_target",
+        "uri",
+        http,
+        "${local.service_urls[each.value.service]}${each.value.path}");
     JsonNode oidc = block(http, "oidc_token");
-    expect(out, a + ".http_target.oidc_token", "service_account_email", oidc, "${google_service_account.sa[each.value.caller].email}");
-    expect(out, a + ".http_target.oidc_token", "audience", oidc, "${local.service_urls[each.value.service]}");
+    expect(
+        out,
+        a + ".http_target.oidc_token",
+        "service_account_email",
+        oidc,
+        "${google_service_account.sa[each.value.caller].email}");
+    expect(
+        out,
+        a + ".http_target.oidc_token",
+        "audience",
+        oidc,
+        "${local.service_urls[each.value.service]}");
     return out;
   }
 
@@ -646,7 +711,8 @@ final class Policy {
     if (!admins.contains("google_service_account.sa[\"scheduler\"].email")) {
       out.add("MLCP_AUTH_ADMINS must include the scheduler's account, was: " + admins);
     }
-    if (!normalized(tf.local("common_env").asText()).startsWith("${{ for s in keys(local.services) : s =>")) {
+    if (!normalized(tf.local("common_env").asText())
+        .startsWith("${{ for s in keys(local.services) : s =>")) {
       out.add("local.common_env must cover every service (for s in keys(local.services))");
     }
     String env = normalized(tf.local("env").asText());
@@ -666,7 +732,9 @@ final class Policy {
   // ---------------------------------------------------------------------------------------------
   // Cloud Run
 
-  /** Every ${MLCP_…} the services' configuration reads is set, with the keys every service needs. */
+  /**
+   * Every ${MLCP_…} the services' configuration reads is set, with the keys every service needs.
+   */
   List<String> servicesGetTheirConfigKeys() {
     List<String> out = new ArrayList<>();
     Map<String, String> common = envEntries(tf.local("common_env").asText());
@@ -675,11 +743,12 @@ final class Policy {
         out.add("local.common_env lacks " + key);
       }
     }
-    if (!"local.service_urls[s]".equals(common.get("MLCP_AUTH_AUDIENCES"))
+    if (!common.getOrDefault("MLCP_AUTH_AUDIENCES", "").contains("[local.service_urls[s]]")
         || !"local.service_urls[s]".equals(common.get("MLCP_PUBSUB_PUSH_AUDIENCE"))) {
-      out.add("audiences must be the service URL, as push subscriptions and jobs send");
+      out.add("audiences must include the service URL, which push subscriptions and jobs send");
     }
-    if (!"google_service_account.sa[\"pubsub-push\"].email".equals(common.get("MLCP_PUBSUB_PUSH_SERVICE_ACCOUNT"))) {
+    if (!"google_service_account.sa[\"pubsub-push\"].email"
+        .equals(common.get("MLCP_PUBSUB_PUSH_SERVICE_ACCOUNT"))) {
       out.add("MLCP_PUBSUB_PUSH_SERVICE_ACCOUNT must be the push subscriptions' account");
     }
     if (!"\"gcp\"".equals(common.get("MLCP_PLATFORM"))) {
@@ -702,16 +771,24 @@ final class Policy {
         Matcher m = reference.matcher(read(source));
         while (m.find()) {
           if (!keys.contains(m.group(1)) && !m.group(1).equals("MLCP_LOG_JSON")) {
-            out.add(service + " reads ${" + m.group(1) + "} (" + Repo.root().relativize(source) + "), which Terraform does not set");
+            out.add(
+                service
+                    + " reads ${"
+                    + m.group(1)
+                    + "} ("
+                    + Repo.root().relativize(source)
+                    + "), which Terraform does not set");
           }
         }
       }
     }
     JsonNode training = own.path("training-runner");
-    if (!"${google_service_account.sa[\"training-vm\"].email}".equals(text(training, "MLCP_TRAINING_VM_SERVICE_ACCOUNT"))) {
+    if (!"${google_service_account.sa[\"training-vm\"].email}"
+        .equals(text(training, "MLCP_TRAINING_VM_SERVICE_ACCOUNT"))) {
       out.add("training-runner's MLCP_TRAINING_VM_SERVICE_ACCOUNT must be the training-vm account");
     }
-    if (!text(training, "MLCP_TRAINING_REQUEST_SOURCES").startsWith("//cloudbuild/${var.project_id}/train=")) {
+    if (!text(training, "MLCP_TRAINING_REQUEST_SOURCES")
+        .startsWith("//cloudbuild/${var.project_id}/train=")) {
       out.add("MLCP_TRAINING_REQUEST_SOURCES must allow the manual training trigger's source");
     }
     return out;
@@ -726,12 +803,15 @@ final class Policy {
     }
     for (String variable : List.of("images", "service_env", "service_secrets")) {
       Set<String> named = new TreeSet<>();
-      Matcher m = Pattern.compile("\"([a-z-]+)\"").matcher(text(block(tf.variables().get(variable), "validation"), "condition"));
+      Matcher m =
+          Pattern.compile("\"([a-z-]+)\"")
+              .matcher(text(block(tf.variables().get(variable), "validation"), "condition"));
       while (m.find()) {
         named.add(m.group(1));
       }
       if (!named.equals(services)) {
-        out.add("var." + variable + "'s validation names " + named + ", not the services " + services);
+        out.add(
+            "var." + variable + "'s validation names " + named + ", not the services " + services);
       }
     }
     if (!tf.resources("google_cloud_run_service").isEmpty()) {
@@ -739,7 +819,8 @@ final class Policy {
     }
     Set<String> resources = tf.resources("google_cloud_run_v2_service").keySet();
     if (!resources.equals(Set.of("service"))) {
-      out.add("google_cloud_run_v2_service must be exactly service (local.services), was " + resources);
+      out.add(
+          "google_cloud_run_v2_service must be exactly service (local.services), was " + resources);
       return out;
     }
     String a = "google_cloud_run_v2_service.service";
@@ -750,7 +831,12 @@ final class Policy {
       out.add(a + ": IAM invoker checks must stay on");
     }
     JsonNode template = block(service, "template");
-    expect(out, a + ".template", "service_account", template, "${google_service_account.sa[each.key].email}");
+    expect(
+        out,
+        a + ".template",
+        "service_account",
+        template,
+        "${google_service_account.sa[each.key].email}");
     JsonNode scaling = block(template, "scaling");
     expect(out, a + ".template.scaling", "min_instance_count", scaling, "0");
     expect(out, a + ".template.scaling", "max_instance_count", scaling, "${var.max_instances}");
@@ -832,7 +918,8 @@ final class Policy {
       if (!block(artifacts, "versioning").path("enabled").asBoolean(false)) {
         out.add("artifacts: versioning must be on");
       }
-      if (!text(block(artifacts, "retention_policy"), "retention_period").contains("var.registry_retention_days")) {
+      if (!text(block(artifacts, "retention_policy"), "retention_period")
+          .contains("var.registry_retention_days")) {
         out.add("artifacts: a retention policy of var.registry_retention_days must keep versions");
       }
       if (artifacts.path("force_destroy").asBoolean(false)) {
@@ -876,7 +963,8 @@ final class Policy {
     }
     JsonNode accounts = tf.outputs().get("service_accounts");
     if (accounts == null
-        || !normalized(text(accounts, "value")).equals("${{ for k, sa in google_service_account.sa : k => sa.email }}")) {
+        || !normalized(text(accounts, "value"))
+            .equals("${{ for k, sa in google_service_account.sa : k => sa.email }}")) {
       out.add("output service_accounts must list every google_service_account.sa");
     }
     for (String url : List.of("serving_url", "image_registry", "console_urls")) {

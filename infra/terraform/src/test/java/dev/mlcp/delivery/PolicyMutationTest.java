@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each policy rule fails when its rule is broken: every mutation below edits a copy of
- * infra/terraform (HCL, the generated lists or README's table) the way a careless change would,
- * and the rule it targets must then report a violation. A mutation whose text is no longer found
- * fails too, so the list follows the configuration.
+ * infra/terraform (HCL, the generated lists or README's table) the way a careless change would, and
+ * the rule it targets must then report a violation. A mutation whose text is no longer found fails
+ * too, so the list follows the configuration.
  */
 class PolicyMutationTest {
   private static final String APPEND = "";
@@ -236,7 +236,8 @@ class PolicyMutationTest {
                   m.name(),
                   () -> {
                     Policy policy =
-                        new Policy(configs.get(dir), PermissionTable.read(dir.resolve("README.md")));
+                        new Policy(
+                            configs.get(dir), PermissionTable.read(dir.resolve("README.md")));
                     List<String> violations = m.rule().apply(policy);
                     assertThat(violations).as(m.name()).isNotEmpty();
                     // What each mutation was caught with, for the record (target/).
@@ -260,7 +261,11 @@ class PolicyMutationTest {
       int at = text.indexOf(m.find());
       if (at < 0 || text.indexOf(m.find(), at + 1) >= 0) {
         throw new AssertionError(
-            m.name() + ": the text to mutate must occur exactly once in " + m.file() + ": " + m.find());
+            m.name()
+                + ": the text to mutate must occur exactly once in "
+                + m.file()
+                + ": "
+                + m.find());
       }
       mutated = text.substring(0, at) + m.replace() + text.substring(at + m.find().length());
     }

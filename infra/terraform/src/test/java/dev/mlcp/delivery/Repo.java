@@ -7,7 +7,9 @@ import java.nio.file.Path;
 final class Repo {
   private Repo() {}
 
-  /** The repository root ({@code mlcp.repo}, set by the build; else two levels above the module). */
+  /**
+   * The repository root ({@code mlcp.repo}, set by the build; else two levels above the module).
+   */
   static Path root() {
     String property = System.getProperty("mlcp.repo");
     Path root = property != null ? Path.of(property) : Path.of("../..");
@@ -25,6 +27,9 @@ final class Repo {
 
   /** {@code services/<service>/src/main/resources/application.properties}. */
   static Path applicationProperties(String service) {
-    return root().resolve("services").resolve(service).resolve("src/main/resources/application.properties");
+    return root()
+        .resolve("services")
+        .resolve(service)
+        .resolve("src/main/resources/application.properties");
   }
 }

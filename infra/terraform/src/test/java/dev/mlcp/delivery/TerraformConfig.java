@@ -57,8 +57,12 @@ final class TerraformConfig {
                 }
               });
     }
-    root.path("variable").fields().forEachRemaining(f -> variables.put(f.getKey(), first(f.getValue())));
-    root.path("output").fields().forEachRemaining(f -> outputs.put(f.getKey(), first(f.getValue())));
+    root.path("variable")
+        .fields()
+        .forEachRemaining(f -> variables.put(f.getKey(), first(f.getValue())));
+    root.path("output")
+        .fields()
+        .forEachRemaining(f -> outputs.put(f.getKey(), first(f.getValue())));
   }
 
   private static JsonNode first(JsonNode node) {
