@@ -63,15 +63,18 @@ public final class RunSpecRules {
   static final Pattern ZONE = Pattern.compile("[a-z]+-[a-z]+[0-9]+-[a-z]");
   static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
+
   /**
-   * A bucket and an object prefix without quotes, backslashes, wildcards or control characters:
-   * the VM agent puts input prefixes into a Credential Access Boundary's CEL conditions.
+   * A bucket and an object prefix without quotes, backslashes, wildcards or control characters: the
+   * VM agent puts input prefixes into a Credential Access Boundary's CEL conditions.
    */
   static final Pattern GCS_URI =
-      Pattern.compile("gs://([a-z0-9][-_.a-z0-9]{1,220}[a-z0-9])(/[^\\x00-\\x1f\\x7f'\"\\\\*?\\[\\]]*)?");
+      Pattern.compile(
+          "gs://([a-z0-9][-_.a-z0-9]{1,220}[a-z0-9])(/[^\\x00-\\x1f\\x7f'\"\\\\*?\\[\\]]*)?");
 
   /** Input buckets a run may read: a Credential Access Boundary holds 10 rules, one is staging. */
   static final int MAX_INPUT_BUCKETS = 9;
+
   static final Pattern BQ_URI =
       Pattern.compile(
           "bq://[a-z][-a-z0-9]{4,28}[a-z0-9]\\.[A-Za-z0-9_]{1,1024}\\.[-A-Za-z0-9_$]{1,1024}");

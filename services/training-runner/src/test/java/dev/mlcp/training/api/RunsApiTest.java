@@ -294,8 +294,7 @@ public class RunsApiTest {
         .oauth2(ANA)
         .contentType("application/json")
         .body(
-            Map.of(
-                "name", "steal", "image", TRAINER_IMAGE, "secrets", List.of("prod-db-password")))
+            Map.of("name", "steal", "image", TRAINER_IMAGE, "secrets", List.of("prod-db-password")))
         .post("/v1/runs")
         .then()
         .statusCode(403)
