@@ -49,8 +49,17 @@ locals {
       MLCP_TRAINING_REQUEST_SOURCES       = "//cloudbuild/${var.project_id}/train=${join("|", concat([local.ci_email], var.training_request_owners))}"
       MLCP_TRAINING_LIMITS_ALLOWED_IMAGES = "${local.registry}/"
     }
-    "artifact-writer"  = {}
-    "serving-deployer" = {}
+    "artifact-writer" = {
+      MLCP_REGISTRY_BUCKET     = google_storage_bucket.artifacts.name
+      MLCP_REGISTRY_PUBLISHERS = "//cloudbuild/${var.project_id}/train"
+    }
+    "serving-deployer" = {
+      MLCP_SERVING_REQUEST_SOURCES   = "//cloudbuild/${var.project_id}/serve"
+      MLCP_SERVING_DEPLOYERS         = local.ci_email
+      MLCP_SERVING_REGISTRY_URL      = local.service_urls["artifact-writer"]
+      MLCP_SERVING_REGISTRY_AUDIENCE = local.service_urls["artifact-writer"]
+      MLCP_SERVING_ALLOWED_IMAGES    = "${var.region}-docker.pkg.dev/${var.project_id}/"
+    }
   }
 
   env = { for s in keys(local.services) : s => merge(local.common_env[s], local.own_env[s], lookup(var.service_env, s, {})) }

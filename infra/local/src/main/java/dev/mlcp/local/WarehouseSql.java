@@ -16,8 +16,8 @@ import java.util.Properties;
 
 /**
  * Runs one read-only SQL query on the local warehouse (the DuckDB file that stands in for BigQuery
- * in local mode) and prints the rows as a table: what {@code bq query} is in the cloud. The file
- * is opened read-only and only for the query, so a running service keeps writing between queries;
+ * in local mode) and prints the rows as a table: what {@code bq query} is in the cloud. The file is
+ * opened read-only and only for the query, so a running service keeps writing between queries;
  * while it holds the file the open is retried.
  *
  * <pre>{@code java -cp <helpers> dev.mlcp.local.WarehouseSql <warehouse.duckdb> "<sql>"}</pre>
@@ -37,7 +37,8 @@ public final class WarehouseSql {
   }
 
   /** Runs {@code sql} on {@code file}, printing a table to {@code out}; returns the exit status. */
-  static int run(Path file, String sql, PrintStream out, PrintStream err) throws InterruptedException {
+  static int run(Path file, String sql, PrintStream out, PrintStream err)
+      throws InterruptedException {
     if (!Files.isRegularFile(file)) {
       err.println("no warehouse at " + file + " (nothing was registered yet)");
       return 1;
@@ -46,7 +47,8 @@ public final class WarehouseSql {
     readOnly.setProperty("duckdb.read_only", "true");
     SQLException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), readOnly);
+      try (Connection c =
+              DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), readOnly);
           Statement st = c.createStatement();
           ResultSet rs = st.executeQuery(sql)) {
         print(rs, out);

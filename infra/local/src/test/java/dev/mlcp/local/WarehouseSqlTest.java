@@ -48,12 +48,15 @@ class WarehouseSqlTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
 
-    assertThat(WarehouseSql.run(dir.resolve("none.duckdb"), "SELECT 1", System.out, e)).isEqualTo(1);
+    assertThat(WarehouseSql.run(dir.resolve("none.duckdb"), "SELECT 1", System.out, e))
+        .isEqualTo(1);
     Path file = dir.resolve("w.duckdb");
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file)) {
       c.createStatement().execute("CREATE TABLE t (x INT)");
     }
     assertThat(WarehouseSql.run(file, "SELEC nope", System.out, e)).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("no warehouse").contains("query failed");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("no warehouse")
+        .contains("query failed");
   }
 }

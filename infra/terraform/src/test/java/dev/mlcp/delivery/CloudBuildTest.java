@@ -164,7 +164,20 @@ class CloudBuildTest {
                 "gce",
                 "europe-west4-docker.pkg.dev/my-project/mlcp/sample-server:1",
                 25,
-                "mlcp-ci@my-project.iam.gserviceaccount.com"));
+                "mlcp-ci@my-project.iam.gserviceaccount.com",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
   }
 
   @Test

@@ -21,7 +21,7 @@ public interface ServingConfig {
 
   /**
    * Publishers ({@code ce-source}) whose {@code deploy-requests} are believed, e.g. {@code
-   * //cloudbuild/my-project/deploy-model}; a trailing {@code *} is a prefix. Empty: none.
+   * //cloudbuild/my-project/serve}; a trailing {@code *} is a prefix. Empty: none.
    */
   Optional<List<String>> requestSources();
 

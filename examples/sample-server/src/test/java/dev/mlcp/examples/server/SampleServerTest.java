@@ -70,7 +70,8 @@ class SampleServerTest {
   @Test
   void serves_a_verified_version_over_http() throws Exception {
     String sha =
-        version("{\"kind\":\"logistic-regression\",\"features\":[\"x\"],\"weights\":[1.0],\"bias\":0}");
+        version(
+            "{\"kind\":\"logistic-regression\",\"features\":[\"x\"],\"weights\":[1.0],\"bias\":0}");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -83,7 +84,8 @@ class SampleServerTest {
         try {
           health =
               http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                      .build(),
                   HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
           Thread.sleep(100);
@@ -109,7 +111,8 @@ class SampleServerTest {
   @Test
   void refuses_a_tampered_version_naming_the_file() throws Exception {
     String sha =
-        version("{\"kind\":\"logistic-regression\",\"features\":[\"x\"],\"weights\":[1.0],\"bias\":0}");
+        version(
+            "{\"kind\":\"logistic-regression\",\"features\":[\"x\"],\"weights\":[1.0],\"bias\":0}");
     Files.writeString(
         dir.resolve("model.json"),
         "{\"kind\":\"logistic-regression\",\"features\":[\"x\"],\"weights\":[9.0],\"bias\":0}");

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(SpannerEmulatorResource.class)
 class SpannerApiTest {
   static final String ANA = TestTokens.googleIdToken("ana@example.com").sign();
-  static final String DB = "/v1/spanner/databases/" + SpannerEmulatorResource.INSTANCE + "/features";
+  static final String DB =
+      "/v1/spanner/databases/" + SpannerEmulatorResource.INSTANCE + "/features";
 
   @BeforeAll
   static void seed() {
@@ -93,10 +94,14 @@ class SpannerApiTest {
         .contentType("application/json")
         .body(
             Map.of(
-                "instance", SpannerEmulatorResource.INSTANCE,
-                "database", "features",
-                "sql", "SELECT user_id FROM users WHERE country = @c ORDER BY user_id",
-                "params", Map.of("c", "NL")))
+                "instance",
+                SpannerEmulatorResource.INSTANCE,
+                "database",
+                "features",
+                "sql",
+                "SELECT user_id FROM users WHERE country = @c ORDER BY user_id",
+                "params",
+                Map.of("c", "NL")))
         .post("/v1/spanner/queries")
         .then()
         .statusCode(200)
@@ -106,18 +111,29 @@ class SpannerApiTest {
 
   @Test
   void dml_ddl_and_bad_ids_are_400_and_unknown_things_404() {
-    for (String sql : List.of("DELETE FROM users WHERE true", "DROP TABLE users", "SELECT 1; DELETE FROM users WHERE true")) {
+    for (String sql :
+        List.of(
+            "DELETE FROM users WHERE true",
+            "DROP TABLE users",
+            "SELECT 1; DELETE FROM users WHERE true")) {
       given()
           .auth()
           .oauth2(ANA)
           .contentType("application/json")
-          .body(Map.of("instance", SpannerEmulatorResource.INSTANCE, "database", "features", "sql", sql))
+          .body(
+              Map.of(
+                  "instance", SpannerEmulatorResource.INSTANCE, "database", "features", "sql", sql))
           .post("/v1/spanner/queries")
           .then()
           .statusCode(400)
           .body("detail", containsString(sql.startsWith("SELECT") ? "one statement" : "read-only"));
     }
-    given().auth().oauth2(ANA).get("/v1/spanner/databases/BAD_ID/features/tables").then().statusCode(400);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/spanner/databases/BAD_ID/features/tables")
+        .then()
+        .statusCode(400);
     given().auth().oauth2(ANA).get(DB + "/tables/nope:preview").then().statusCode(404);
     given()
         .auth()

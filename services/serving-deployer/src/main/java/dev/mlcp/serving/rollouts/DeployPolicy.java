@@ -77,7 +77,7 @@ public final class DeployPolicy {
   /** How a developer deploys instead: the message of a refused call. */
   public static String howToDeploy() {
     return "Service revisions are deployed only by the CI/CD service account: run the Cloud Build"
-        + " trigger 'deploy-model' (cloudbuild.yaml), which publishes a"
+        + " trigger 'mlcp-serve' (infra/cloudbuild/serve.yaml), which publishes a"
         + " dev.mlcp.deploy.requested.v1 message on deploy-requests (gcloud pubsub topics publish"
         + " deploy-requests …, see the serving-deployer README). To try a revision yourself, use"
         + " local mode: infra/local/mlcp up.";

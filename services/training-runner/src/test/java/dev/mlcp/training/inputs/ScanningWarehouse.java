@@ -1,6 +1,7 @@
 package dev.mlcp.training.inputs;
 
 import dev.mlcp.platform.warehouse.DryRun;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.TableId;
 import dev.mlcp.platform.warehouse.TableRows;
@@ -53,5 +54,10 @@ final class ScanningWarehouse implements Warehouse {
   public void insertRows(
       TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
     inner.insertRows(table, schemaIfMissing, rows);
+  }
+
+  @Override
+  public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
+    inner.insertRowsOnce(table, schemaIfMissing, rows);
   }
 }

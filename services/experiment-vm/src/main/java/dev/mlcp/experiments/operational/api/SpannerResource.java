@@ -23,8 +23,8 @@ import java.util.List;
  * Read-only Spanner browsing next to BigQuery: databases of the configured instances ({@code
  * mlcp.spanner.instances}), tables with schemas, previews and read-only SQL or graph queries. Any
  * authenticated caller may read (the service's identity holds the database reader role; nothing
- * here writes). Bad input (ids, statements that are not one read-only query, row limits) is 400;
- * an unknown database or table is 404.
+ * here writes). Bad input (ids, statements that are not one read-only query, row limits) is 400; an
+ * unknown database or table is 404.
  */
 @Path("/v1/spanner")
 @Produces(MediaType.APPLICATION_JSON)
@@ -45,7 +45,8 @@ public class SpannerResource {
 
   @GET
   @Path("/databases/{instance}/{database}/tables")
-  public Tables tables(@PathParam("instance") String instance, @PathParam("database") String database) {
+  public Tables tables(
+      @PathParam("instance") String instance, @PathParam("database") String database) {
     return badInput("database", () -> new Tables(browser.tables(instance, database)));
   }
 
