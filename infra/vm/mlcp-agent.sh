@@ -854,7 +854,16 @@ except (OSError, ValueError, KeyError, TypeError) as e:
 PYTHON
 readonly MATERIALIZER
 
-py() { python3 -c "$PY" "$@"; }
+# The interpreter itself, resolved once at start (resolve_python): a version manager's shim (pyenv,
+# asdf) costs several processes per call, and the agent calls python a few dozen times.
+PYTHON=python3
+resolve_python() {
+  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PYTHON=python3
+  [[ -x $PYTHON ]] || PYTHON=python3
+}
+
+py() { "$PYTHON" -c "$PY" "$@"; }
 
 # The last line python3 wrote to stderr: its message, or an unexpected exception's summary.
 py_error() { tail -n 1 "$WORK/py.err"; }
@@ -1094,7 +1103,7 @@ materialize_inputs() {
   STAGE="materializing inputs"
   INPUTS_DIR="$WORK/inputs"
   mkdir -p "$INPUTS_DIR"
-  if ! python3 -c "$MATERIALIZER" "$WORK/md/mlcp-input-plan" "$INPUTS_DIR" "$METADATA_URL" \
+  if ! "$PYTHON" -c "$MATERIALIZER" "$WORK/md/mlcp-input-plan" "$INPUTS_DIR" "$METADATA_URL" \
     "$STORAGE_API" "$BIGQUERY_API" "$SPANNER_API" "mlcp-$RUN_ID-a$ATTEMPT" "$WORK/input-bytes" \
     "$HTTP_TIMEOUT_SECONDS"; then
     if [[ -s $WORK/input-bytes.error ]]; then
@@ -1153,7 +1162,7 @@ start_token_server() {
   [[ $address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
     fail "token server for the container: no IPv4 gateway of docker's bridge network"
   [[ $TOKEN_SERVER_PORT =~ ^[0-9]{1,5}$ ]] || fail "MLCP_TOKEN_SERVER_PORT is not a port number"
-  python3 -c "$TOKEN_SERVER" "$address" "$TOKEN_SERVER_PORT" "$port_file" "$WORK/boundary.json" \
+  "$PYTHON" -c "$TOKEN_SERVER" "$address" "$TOKEN_SERVER_PORT" "$port_file" "$WORK/boundary.json" \
     "$METADATA_URL" "$STS_API" &
   TOKEN_SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
@@ -1511,7 +1520,7 @@ main() {
   trap finish EXIT
   trap 'on_signal SIGTERM' TERM
   trap 'on_signal SIGINT' INT
-  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  resolve_python
   mkdir -p "$WORK_ROOT"
   WORK=$(mktemp -d "$WORK_ROOT/agent.XXXXXX")
   if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
@@ -1603,8 +1612,9 @@ serving_read() {
   local port
   port=$(value_of mlcp-port)
   if [[ -n $port ]]; then
-    [[ $port =~ ^[0-9]{1,5}$ ]] && ((10#$port > 0 && 10#$port < 65536)) ||
+    if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port == 0 || 10#$port > 65535)); then
       fail "mlcp-port is not a port number"
+    fi
     SERVING_PORT=$((10#$port))
   fi
   RUN_ID="$SERVING_SERVICE-$SERVING_REVISION"
@@ -1631,7 +1641,7 @@ serving_download() {
   digest=$(sha256sum "$MODEL_DIR/manifest.json" | cut -d ' ' -f 1)
   [[ $digest == "$MODEL_SHA256" ]] ||
     fail "model refused: manifest.json of $MODEL_URI has SHA-256 $digest, expected $MODEL_SHA256"
-  python3 -c "$SERVING_PY" "$MODEL_DIR/manifest.json" "$WORK/files.list" 2>"$WORK/py.err" ||
+  "$PYTHON" -c "$SERVING_PY" "$MODEL_DIR/manifest.json" "$WORK/files.list" 2>"$WORK/py.err" ||
     fail "model refused: $(py_error)"
   local entries=() i path sha got count=0
   mapfile -d '' entries <"$WORK/files.list"
@@ -1695,7 +1705,7 @@ serving_main() {
   trap serving_finish EXIT
   trap 'serving_signal SIGTERM' TERM
   trap 'serving_signal SIGINT' INT
-  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  resolve_python
   mkdir -p "$WORK_ROOT"
   WORK=$(mktemp -d "$WORK_ROOT/serving.XXXXXX")
   if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then

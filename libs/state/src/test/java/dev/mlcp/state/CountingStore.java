@@ -19,6 +19,9 @@ final class CountingStore implements ObjectStore {
   final AtomicLong lists = new AtomicLong();
   final AtomicLong writes = new AtomicLong();
 
+  /** Writes of objects whose name ends with this fail as a transient error (a crash mid-create). */
+  volatile String failWritesEndingWith;
+
   CountingStore(ObjectStore store) {
     this.store = store;
   }
@@ -33,6 +36,13 @@ final class CountingStore implements ObjectStore {
   public ObjectMetadata write(
       ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
     writes.incrementAndGet();
+    String fail = failWritesEndingWith;
+    if (fail != null && uri.name().endsWith(fail)) {
+      throw new dev.mlcp.platform.PlatformException(
+          dev.mlcp.platform.PlatformException.Kind.TRANSIENT,
+          "test",
+          "write of " + uri + " failed");
+    }
     return store.write(uri, content, contentType, condition);
   }
 

@@ -107,7 +107,7 @@ class InputResolverTest {
 
   @Test
   void an_unknown_alias_or_version_is_refused_as_not_found_naming_the_input() {
-    assertThatThrownBy(() -> resolve("gs://b/x", "models:/iris@nope"))
+    assertThatThrownBy(() -> resolve("gs://bkt/x", "models:/iris@nope"))
         .isInstanceOfSatisfying(
             InputRejectedException.class,
             e -> {
@@ -130,7 +130,7 @@ class InputResolverTest {
 
   @Test
   void a_bigquery_table_is_checked_and_planned_as_an_export_under_the_runs_reserved_prefix() {
-    ResolvedInput in = resolve("gs://b/x", "bq://mlcp-test.sales.orders").get(1);
+    ResolvedInput in = resolve("gs://bkt/x", "bq://mlcp-test.sales.orders").get(1);
 
     assertThat(in.kind()).isEqualTo("bigquery");
     assertThat(in.table()).isEqualTo("mlcp-test.sales.orders");
@@ -177,7 +177,8 @@ class InputResolverTest {
             new InputGrants(List.of()),
             e -> false);
 
-    assertThatThrownBy(() -> tight.resolve(OWNER, spec("bq://mlcp-test?query=SELECT 1"), OUTPUT))
+    assertThatThrownBy(
+            () -> tight.resolve(OWNER, spec("bq://mlcp-test?query=SELECT 1 AS n"), OUTPUT))
         .hasMessageContaining("would scan 5000000 bytes; an input query may bill at most 1000000");
   }
 
@@ -255,7 +256,7 @@ class InputResolverTest {
 
   @Test
   void sources_parse_into_their_kinds_and_bad_ones_say_which_forms_exist() {
-    assertThat(InputSource.parse("gs://b")).isInstanceOf(InputSource.Gcs.class);
+    assertThat(InputSource.parse("gs://bkt")).isInstanceOf(InputSource.Gcs.class);
     assertThat(InputSource.parse("spanner://i1/db?sql=SELECT 1+1"))
         .isInstanceOfSatisfying(
             InputSource.SpannerQuery.class, q -> assertThat(q.sql()).isEqualTo("SELECT 1+1"));
