@@ -130,7 +130,7 @@ public final class ComputeEngineInstances implements Instances {
             .setProject(project)
             .setMaxResults(Math.min(500, Math.max(1, pageSize)))
             .setReturnPartialSuccess(true);
-    String gceFilter = filter.toGceFilter();
+    String gceFilter = GceFilters.of(filter);
     if (!gceFilter.isEmpty()) {
       request.setFilter(gceFilter);
     }
