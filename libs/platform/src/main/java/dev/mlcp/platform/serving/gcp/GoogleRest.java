@@ -11,7 +11,6 @@ import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import dev.mlcp.platform.PlatformException;
-import dev.mlcp.platform.gcp.GcpClients;
 import dev.mlcp.platform.gcp.GcpErrors;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.internal.Json;
@@ -24,7 +23,7 @@ import java.time.Instant;
 /**
  * JSON calls to a Google REST API (Cloud Monitoring, Service Management, whose client libraries
  * this build does not carry) through google-auth-library's HTTP transport: Application Default
- * Credentials on Google's endpoints, none on a loopback override. Errors become {@link
+ * Credentials, none against an emulator or test server ({@code mlcp.endpoints.emulator}). Errors become {@link
  * PlatformException}s by HTTP status and the JSON error body; reads and calls the caller marks
  * idempotent are retried on transient failures.
  */
@@ -44,9 +43,9 @@ final class GoogleRest {
     this.retrier = retrier;
   }
 
-  /** Application Default Credentials, or none for a loopback endpoint. */
-  static GoogleCredentials credentialsFor(String endpoint) {
-    if (GcpClients.isLocal(endpoint)) {
+  /** Application Default Credentials, or none for an emulator or test server. */
+  static GoogleCredentials credentialsFor(String endpoint, boolean emulator) {
+    if (emulator) {
       return null;
     }
     try {
