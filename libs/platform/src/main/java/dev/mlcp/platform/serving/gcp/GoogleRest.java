@@ -10,6 +10,7 @@ import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.GcpErrors;
 import dev.mlcp.platform.gcp.Retrier;
@@ -80,7 +81,7 @@ final class GoogleRest {
             "OPERATION_TIMEOUT",
             "cannot " + what + ": operation " + operation.path("name").asText() + " not done");
       }
-      sleep(wait);
+      Waits.sleep(wait, "polling");
       wait = Math.min(wait * 2, 5_000);
       current = get("poll " + what, "/v1/" + operation.path("name").asText());
     }
@@ -151,13 +152,4 @@ final class GoogleRest {
         cause);
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT, "interrupted", "interrupted while polling", e);
-    }
-  }
 }
