@@ -1630,8 +1630,9 @@ serving_read() {
   local port
   port=$(value_of mlcp-port)
   if [[ -n $port ]]; then
-    [[ $port =~ ^[0-9]{1,5}$ ]] && ((10#$port > 0 && 10#$port < 65536)) ||
+    if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
       fail "mlcp-port is not a port number"
+    fi
     SERVING_PORT=$((10#$port))
   fi
   RUN_ID="$SERVING_SERVICE-$SERVING_REVISION"
