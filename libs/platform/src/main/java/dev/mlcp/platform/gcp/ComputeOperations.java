@@ -167,7 +167,6 @@ public final class ComputeOperations implements AutoCloseable {
         what, first.getCode(), first.getMessage(), operation.getHttpErrorStatusCode());
   }
 
-
   @Override
   public void close() {
     zoneOperations.close();

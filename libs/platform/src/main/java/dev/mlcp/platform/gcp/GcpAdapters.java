@@ -35,7 +35,8 @@ import java.util.Set;
 /**
  * Builds the Google Cloud adapters from {@link GcpSettings}: Application Default Credentials
  * against Google's (or overridden) endpoints, or no credentials (and plaintext gRPC) when the
- * overrides are emulators ({@link GcpSettings#emulator()}). The clients' built-in retries are off where {@link Retrier} owns retrying.
+ * overrides are emulators ({@link GcpSettings#emulator()}). The clients' built-in retries are off
+ * where {@link Retrier} owns retrying.
  */
 public final class GcpAdapters {
 

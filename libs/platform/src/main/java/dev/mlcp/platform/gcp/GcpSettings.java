@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param retry retry policy of idempotent calls
  * @param operationTimeout how long to wait for a Compute operation or query job
  * @param pollInterval first wait between polls of an operation
- * @param emulator whether the endpoint overrides are emulators or test servers
- *     ({@code mlcp.endpoints.emulator}): no credentials, plaintext gRPC
+ * @param emulator whether the endpoint overrides are emulators or test servers ({@code
+ *     mlcp.endpoints.emulator}): no credentials, plaintext gRPC
  */
 public record GcpSettings(
     String project,

@@ -24,8 +24,7 @@ class GcpClientsTest {
 
   @Test
   void a_loopback_override_that_is_not_declared_an_emulator_keeps_the_credentials() {
-    assertThat(GcpClients.credentials("http://127.0.0.1:8089", false, DEFAULTS))
-        .isSameAs(DEFAULTS);
+    assertThat(GcpClients.credentials("http://127.0.0.1:8089", false, DEFAULTS)).isSameAs(DEFAULTS);
     assertThat(GcpClients.credentials("localhost:443", false, DEFAULTS)).isSameAs(DEFAULTS);
   }
 

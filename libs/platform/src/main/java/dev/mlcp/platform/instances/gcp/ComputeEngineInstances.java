@@ -105,7 +105,8 @@ public final class ComputeEngineInstances implements Instances {
         GetInstanceRequest.newBuilder().setProject(project).setZone(zone).setInstance(name).build();
     return NotFound.orEmpty(
             () ->
-                retrier.call("get instance " + name, true, () -> client.getCallable().call(request)))
+                retrier.call(
+                    "get instance " + name, true, () -> client.getCallable().call(request)))
         .map(ComputeEngineInstances::fromProto);
   }
 

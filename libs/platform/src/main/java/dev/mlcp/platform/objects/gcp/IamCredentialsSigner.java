@@ -162,5 +162,4 @@ public final class IamCredentialsSigner implements ServiceAccountSigner {
     String b = body == null ? "" : body.replaceAll("\\s+", " ");
     return b.length() > 300 ? b.substring(0, 300) + "…" : b;
   }
-
 }

@@ -91,7 +91,8 @@ public final class CloudRunStack implements ServingStack {
   }
 
   private Optional<Service> get(String service) {
-    GetServiceRequest request = GetServiceRequest.newBuilder().setName(serviceName(service)).build();
+    GetServiceRequest request =
+        GetServiceRequest.newBuilder().setName(serviceName(service)).build();
     return NotFound.orEmpty(
         () ->
             retrier.call(

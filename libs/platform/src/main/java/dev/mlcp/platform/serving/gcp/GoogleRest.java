@@ -10,10 +10,10 @@ import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
-import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.GcpErrors;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +24,9 @@ import java.time.Instant;
 /**
  * JSON calls to a Google REST API (Cloud Monitoring, Service Management, whose client libraries
  * this build does not carry) through google-auth-library's HTTP transport: Application Default
- * Credentials, none against an emulator or test server ({@code mlcp.endpoints.emulator}). Errors become {@link
- * PlatformException}s by HTTP status and the JSON error body; reads and calls the caller marks
- * idempotent are retried on transient failures.
+ * Credentials, none against an emulator or test server ({@code mlcp.endpoints.emulator}). Errors
+ * become {@link PlatformException}s by HTTP status and the JSON error body; reads and calls the
+ * caller marks idempotent are retried on transient failures.
  */
 final class GoogleRest {
 
@@ -151,5 +151,4 @@ final class GoogleRest {
         "cannot " + what + ": " + message,
         cause);
   }
-
 }

@@ -22,9 +22,9 @@ import com.google.cloud.bigquery.StandardTableDefinition;
 import com.google.cloud.bigquery.Table;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.TableResult;
-import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
@@ -405,5 +405,4 @@ public final class BigQueryWarehouse implements Warehouse {
     }
     return value;
   }
-
 }

@@ -17,8 +17,7 @@ class GceFiltersTest {
 
   @Test
   void presence_conditions_come_first_and_every_group_is_in_key_order() {
-    InstanceFilter filter =
-        new InstanceFilter(Set.of("b", "a"), Map.of("z", "2", "y", "1"));
+    InstanceFilter filter = new InstanceFilter(Set.of("b", "a"), Map.of("z", "2", "y", "1"));
 
     assertThat(GceFilters.of(filter))
         .isEqualTo("(labels.a:*) AND (labels.b:*) AND (labels.y = \"1\") AND (labels.z = \"2\")");
