@@ -901,20 +901,40 @@ http() {
 
 retryable() { [[ $1 == 000 || $1 == 429 || $1 == 5[0-9][0-9] ]]; }
 
-# with_retries SECONDS METHOD URL OUTFILE [curl args...]: http() again on no response, 429 or
-# 5xx, with exponential backoff, until an answer or SECONDS have passed.
-with_retries() {
-  local deadline=$((SECONDS + $1)) delay=$RETRY_INITIAL_SECONDS
-  shift
+# backoff DEADLINE WHAT ATTEMPT [args...]: the one exponential backoff loop. Runs ATTEMPT args...;
+# its answer 2 means "worth another try": unless SECONDS has reached DEADLINE (then backoff returns
+# 2), backoff logs "WHAT answered $HTTP_STATUS; retrying in Ns", waits (interruptibly) and tries
+# again, the wait doubling from RETRY_INITIAL_SECONDS up to RETRY_MAX_SECONDS. Any other answer
+# (0 done, 1 failed, ...) ends it and is returned.
+backoff() {
+  local deadline=$1 what=$2 delay=$RETRY_INITIAL_SECONDS rc
+  shift 2
   while :; do
-    http "$@"
-    if ! retryable "$HTTP_STATUS" || ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
-      return 0
-    fi
-    log "$1 ${2%%\?*} answered $HTTP_STATUS; retrying in ${delay}s"
+    rc=0
+    "$@" || rc=$?
+    ((rc == 2)) || return "$rc"
+    ((SECONDS < deadline)) || return 2
+    log "$what answered $HTTP_STATUS; retrying in ${delay}s"
     pause "$delay"
     delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
   done
+}
+
+# One try of with_retries: 2 (again) on no response, 429 or 5xx unless the agent is stopping.
+http_attempt() {
+  http "$@"
+  if ! retryable "$HTTP_STATUS" || ((STOP_REQUESTED)); then
+    return 0
+  fi
+  return 2
+}
+
+# with_retries SECONDS METHOD URL OUTFILE [curl args...]: http() again on no response, 429 or
+# 5xx, with exponential backoff, until an answer or SECONDS have passed.
+with_retries() {
+  local deadline=$((SECONDS + $1))
+  shift
+  backoff "$deadline" "$1 ${2%%\?*}" http_attempt "$@" || true
 }
 
 # metadata PATH OUTFILE: sets HTTP_STATUS.
@@ -1386,30 +1406,32 @@ publish_completion() {
     "$EXIT_CODE" "$OUTPUT_URI" "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON" \
     "$INPUT_BYTES"
   write_completion_record || true
-  local deadline=$((SECONDS + PUBLISH_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
-  while :; do
-    if refresh_token; then
-      http POST "$PUBSUB_API/$TOPIC:publish" "$WORK/publish.out" -H @"$AUTH" \
-        -H 'Content-Type: application/json' --data-binary @"$WORK/publish.json"
-    else
-      HTTP_STATUS=000
-    fi
-    if [[ $HTTP_STATUS == 200 ]]; then
-      log "published completion of $RUN_ID (exit code $EXIT_CODE${REASON:+, reason: $REASON})"
-      return 0
-    fi
-    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
-      log "publish to $TOPIC answered $HTTP_STATUS; giving up"
-      return 1
-    fi
-    if ((SECONDS >= deadline)); then
-      log "publish to $TOPIC still failing ($HTTP_STATUS) after ${PUBLISH_TIMEOUT_SECONDS}s"
-      return 1
-    fi
-    log "publish to $TOPIC answered $HTTP_STATUS; retrying in ${delay}s"
-    pause "$delay"
-    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
-  done
+  local rc=0
+  backoff $((SECONDS + PUBLISH_TIMEOUT_SECONDS)) "publish to $TOPIC" publish_attempt || rc=$?
+  if ((rc == 2)); then
+    log "publish to $TOPIC still failing ($HTTP_STATUS) after ${PUBLISH_TIMEOUT_SECONDS}s"
+    return 1
+  fi
+  return "$rc"
+}
+
+# One try of publish_completion (backoff's answers). A stopping agent still publishes.
+publish_attempt() {
+  if refresh_token; then
+    http POST "$PUBSUB_API/$TOPIC:publish" "$WORK/publish.out" -H @"$AUTH" \
+      -H 'Content-Type: application/json' --data-binary @"$WORK/publish.json"
+  else
+    HTTP_STATUS=000
+  fi
+  if [[ $HTTP_STATUS == 200 ]]; then
+    log "published completion of $RUN_ID (exit code $EXIT_CODE${REASON:+, reason: $REASON})"
+    return 0
+  fi
+  if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+    log "publish to $TOPIC answered $HTTP_STATUS; giving up"
+    return 1
+  fi
+  return 2
 }
 
 # The second net after training-runner's own delete: if the instance still exists after the
@@ -1427,7 +1449,7 @@ self_delete() {
     return 0
   fi
   local url="$COMPUTE_API/projects/$PROJECT/zones/$ZONE/instances/$INSTANCE"
-  local deadline=$((SECONDS + DELETE_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
+  local deadline=$((SECONDS + DELETE_TIMEOUT_SECONDS)) rc=0
   refresh_token || true
   with_retries "$DELETE_TIMEOUT_SECONDS" GET "$url" "$WORK/instance.json" -H @"$AUTH"
   case $HTTP_STATUS in
@@ -1440,31 +1462,36 @@ self_delete() {
       log "instance $INSTANCE: Compute answered $HTTP_STATUS; deleting anyway"
       ;;
   esac
-  while :; do
-    refresh_token || true
-    http DELETE "$url" "$WORK/delete.json" -H @"$AUTH"
-    case $HTTP_STATUS in
-      200 | 204)
-        log "deletion of $INSTANCE requested"
-        return 0
-        ;;
-      404)
-        log "instance $INSTANCE is already gone"
-        return 0
-        ;;
-    esac
-    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
-      log "delete of $INSTANCE answered $HTTP_STATUS; giving up"
-      return 1
-    fi
-    if ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
-      log "delete of $INSTANCE still failing ($HTTP_STATUS)"
-      return 1
-    fi
-    log "delete of $INSTANCE answered $HTTP_STATUS; retrying in ${delay}s"
-    pause "$delay"
-    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
-  done
+  backoff "$deadline" "delete of $INSTANCE" delete_attempt "$url" || rc=$?
+  if ((rc == 2 || rc == 3)); then
+    log "delete of $INSTANCE still failing ($HTTP_STATUS)"
+    return 1
+  fi
+  return "$rc"
+}
+
+# One try of self_delete's DELETE URL (backoff's answers; 3: the agent is stopping, no more tries).
+delete_attempt() {
+  refresh_token || true
+  http DELETE "$1" "$WORK/delete.json" -H @"$AUTH"
+  case $HTTP_STATUS in
+    200 | 204)
+      log "deletion of $INSTANCE requested"
+      return 0
+      ;;
+    404)
+      log "instance $INSTANCE is already gone"
+      return 0
+      ;;
+  esac
+  if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+    log "delete of $INSTANCE answered $HTTP_STATUS; giving up"
+    return 1
+  fi
+  if ((STOP_REQUESTED)); then
+    return 3
+  fi
+  return 2
 }
 
 cleanup() {
@@ -1612,7 +1639,7 @@ serving_read() {
   local port
   port=$(value_of mlcp-port)
   if [[ -n $port ]]; then
-    if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port == 0 || 10#$port > 65535)); then
+    if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
       fail "mlcp-port is not a port number"
     fi
     SERVING_PORT=$((10#$port))

@@ -80,6 +80,10 @@ public interface PlatformConfig {
 
     /** IAM Credentials REST endpoint (signBlob), e.g. {@code http://127.0.0.1:8089}. */
     Optional<String> iamCredentials();
+
+    /** Whether the overrides point at emulators or test servers: no credentials, plaintext gRPC. */
+    @WithDefault("false")
+    boolean emulator();
   }
 
   /** Local adapters. */

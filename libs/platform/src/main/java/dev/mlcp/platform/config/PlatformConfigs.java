@@ -47,7 +47,8 @@ public final class PlatformConfigs {
             config.retry().initialBackoff(),
             config.retry().maxBackoff()),
         config.operations().timeout(),
-        config.operations().pollInterval());
+        config.operations().pollInterval(),
+        e.emulator());
   }
 
   /** The local state directory. */

@@ -11,7 +11,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "mlcp.serving-platform")
 public interface ServingPlatformConfig {
 
-  /** Cloud Run Admin API gRPC {@code host:port} override (loopback: plaintext, no credentials). */
+  /**
+   * Cloud Run Admin API gRPC {@code host:port} override (with {@code mlcp.endpoints.emulator}:
+   * plaintext, no credentials).
+   */
   Optional<String> cloudRunEndpoint();
 
   /** Cloud Monitoring REST base. */

@@ -53,8 +53,8 @@ public class ServingProducers {
           new CloudRunStack(
               s.project(),
               s.region(),
-              CloudRunClients.services(run),
-              CloudRunClients.revisions(run),
+              CloudRunClients.services(run, s.emulator()),
+              CloudRunClients.revisions(run, s.emulator()),
               new Retrier(s.retry()));
       return new ServingStacks(
           Map.of(ServingStack.Target.GCE, gce, ServingStack.Target.CLOUD_RUN, cloudRun));
@@ -78,7 +78,7 @@ public class ServingProducers {
     if (config.platform() == PlatformConfig.Platform.GCP) {
       GcpSettings s = PlatformConfigs.gcp(config);
       return new CloudMonitoringMetrics(
-          s.project(), serving.monitoringEndpoint(), new Retrier(s.retry()));
+          s.project(), serving.monitoringEndpoint(), s.emulator(), new Retrier(s.retry()));
     }
     return (LocalServingStack) stacks.of(ServingStack.Target.GCE);
   }
@@ -91,6 +91,7 @@ public class ServingProducers {
       GcpSettings s = PlatformConfigs.gcp(config);
       return new ServiceManagementConfigs(
           serving.serviceManagementEndpoint(),
+          s.emulator(),
           new Retrier(s.retry()),
           s.operationTimeout(),
           s.pollInterval(),

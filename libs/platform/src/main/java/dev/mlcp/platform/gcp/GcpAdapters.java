@@ -34,24 +34,17 @@ import java.util.Set;
 
 /**
  * Builds the Google Cloud adapters from {@link GcpSettings}: Application Default Credentials
- * against Google's endpoints, or no credentials (and plaintext gRPC) against a loopback endpoint
- * override. The clients' built-in retries are off where {@link Retrier} owns retrying.
+ * against Google's (or overridden) endpoints, or no credentials (and plaintext gRPC) when the
+ * overrides are emulators ({@link GcpSettings#emulator()}). The clients' built-in retries are off
+ * where {@link Retrier} owns retrying.
  */
 public final class GcpAdapters {
 
   private GcpAdapters() {}
 
-  private static CredentialsProvider credentials(String endpoint, CredentialsProvider defaults) {
-    return GcpClients.credentials(endpoint, defaults);
-  }
-
   /** Compute Engine instances. */
   public static Instances instances(GcpSettings s, Clock clock) {
-    CredentialsProvider creds =
-        credentials(
-            s.computeEndpoint(),
-            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
-                .build());
+    CredentialsProvider creds = computeCredentials(s);
     Retrier retrier = new Retrier(s.retry());
     ComputeOperations operations =
         new ComputeOperations(
@@ -69,11 +62,7 @@ public final class GcpAdapters {
 
   /** Compute Engine serving resources (templates, MIGs, autoscalers, LB pieces). */
   public static ServingResources serving(GcpSettings s, Clock clock) {
-    CredentialsProvider creds =
-        credentials(
-            s.computeEndpoint(),
-            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
-                .build());
+    CredentialsProvider creds = computeCredentials(s);
     Retrier retrier = new Retrier(s.retry());
     String e = s.computeEndpoint();
     ComputeOperations operations =
@@ -100,6 +89,13 @@ public final class GcpAdapters {
         retrier);
   }
 
+  private static CredentialsProvider computeCredentials(GcpSettings s) {
+    return GcpClients.credentials(
+        s.computeEndpoint(),
+        s.emulator(),
+        com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder().build());
+  }
+
   /** Cloud Storage; the client's own bounded retries cover idempotent calls. */
   public static ObjectStore objectStore(GcpSettings s) {
     return objectStore(s, null, null);
@@ -122,7 +118,7 @@ public final class GcpAdapters {
                     .build());
     if (s.storageEndpoint() != null) {
       options.setHost(s.storageEndpoint());
-      if (GcpClients.isLocal(s.storageEndpoint())) {
+      if (s.emulator()) {
         options.setCredentials(NoCredentials.getInstance());
       }
     }
@@ -133,7 +129,9 @@ public final class GcpAdapters {
           new IamCredentialsSigner(
               signingAccount,
               endpoint,
-              GcpClients.isLocal(endpoint) ? null : IamCredentialsSigner.applicationDefault());
+              GcpClients.isEmulator(iamEndpoint, s.emulator())
+                  ? null
+                  : IamCredentialsSigner.applicationDefault());
     }
     return new GcsObjectStore(options.build().getService(), signer);
   }
@@ -144,7 +142,7 @@ public final class GcpAdapters {
       SecretManagerServiceSettings.Builder settings = SecretManagerServiceSettings.newBuilder();
       if (s.secretManagerEndpoint() != null) {
         settings.setEndpoint(s.secretManagerEndpoint());
-        if (GcpClients.isLocal(s.secretManagerEndpoint())) {
+        if (s.emulator()) {
           settings
               .setTransportChannelProvider(plaintext(s.secretManagerEndpoint()))
               .setCredentialsProvider(NoCredentialsProvider.create());
@@ -168,7 +166,7 @@ public final class GcpAdapters {
       LoggingSettings.Builder settings = LoggingSettings.newBuilder();
       if (s.loggingEndpoint() != null) {
         settings.setEndpoint(s.loggingEndpoint());
-        if (GcpClients.isLocal(s.loggingEndpoint())) {
+        if (s.emulator()) {
           settings
               .setTransportChannelProvider(plaintext(s.loggingEndpoint()))
               .setCredentialsProvider(NoCredentialsProvider.create());
@@ -194,7 +192,7 @@ public final class GcpAdapters {
             .setRetrySettings(ServiceOptions.getNoRetrySettings());
     if (s.bigqueryEndpoint() != null) {
       options.setHost(s.bigqueryEndpoint());
-      if (GcpClients.isLocal(s.bigqueryEndpoint())) {
+      if (s.emulator()) {
         options.setCredentials(NoCredentials.getInstance());
       }
     }

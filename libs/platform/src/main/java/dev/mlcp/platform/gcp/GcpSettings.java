@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param retry retry policy of idempotent calls
  * @param operationTimeout how long to wait for a Compute operation or query job
  * @param pollInterval first wait between polls of an operation
+ * @param emulator whether the endpoint overrides are emulators or test servers ({@code
+ *     mlcp.endpoints.emulator}): no credentials, plaintext gRPC
  */
 public record GcpSettings(
     String project,
@@ -29,7 +31,8 @@ public record GcpSettings(
     String bigqueryLocation,
     RetryPolicy retry,
     Duration operationTimeout,
-    Duration pollInterval) {
+    Duration pollInterval,
+    boolean emulator) {
 
   /** Requires the project. */
   public GcpSettings {

@@ -5,13 +5,8 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * Object storage (GCS semantics): streamed reads and writes, generations and preconditions, paged
@@ -58,30 +53,7 @@ public interface ObjectStore extends AutoCloseable {
 
   /** All objects under a prefix, fetched page by page as the stream is consumed. */
   default Stream<ObjectMetadata> listAll(ObjectUri prefix) {
-    Iterator<ObjectMetadata> it =
-        new Iterator<>() {
-          private Page<ObjectMetadata> page = list(prefix, 1000, null);
-          private Iterator<ObjectMetadata> items = page.items().iterator();
-
-          @Override
-          public boolean hasNext() {
-            while (!items.hasNext() && page.nextPageToken() != null) {
-              page = list(prefix, 1000, page.nextPageToken());
-              items = page.items().iterator();
-            }
-            return items.hasNext();
-          }
-
-          @Override
-          public ObjectMetadata next() {
-            if (!hasNext()) {
-              throw new NoSuchElementException();
-            }
-            return items.next();
-          }
-        };
-    return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+    return Page.all(token -> list(prefix, 1000, token));
   }
 
   /**

@@ -68,7 +68,8 @@ class AnalyticsTest {
             "US",
             new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5)),
             Duration.ofSeconds(30),
-            Duration.ofMillis(1)),
+            Duration.ofMillis(1),
+            true),
         Clock.systemUTC());
   }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.ServiceAccountSigner;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
+import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.gcp.Waits;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -111,7 +113,11 @@ public final class IamCredentialsSigner implements ServiceAccountSigner {
         Thread.currentThread().interrupt();
         throw new SigningException("interrupted while signing", e);
       }
-      sleep(200L * attempt);
+      try {
+        Waits.sleep(200L * attempt, "signing");
+      } catch (PlatformException e) {
+        throw new SigningException("interrupted while signing", e);
+      }
     }
     throw new SigningException("cannot sign with " + account + " through IAM Credentials", last);
   }
@@ -155,13 +161,5 @@ public final class IamCredentialsSigner implements ServiceAccountSigner {
   private static String brief(String body) {
     String b = body == null ? "" : body.replaceAll("\\s+", " ");
     return b.length() > 300 ? b.substring(0, 300) + "…" : b;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -25,11 +25,13 @@ public final class CloudMonitoringMetrics implements RevisionMetrics {
   /**
    * @param project project whose metrics are read
    * @param endpoint Monitoring REST base, e.g. {@code https://monitoring.googleapis.com}
+   * @param emulator whether {@code endpoint} is an emulator or test server (no credentials)
    * @param retrier retries the (idempotent) reads
    */
-  public CloudMonitoringMetrics(String project, String endpoint, Retrier retrier) {
+  public CloudMonitoringMetrics(
+      String project, String endpoint, boolean emulator, Retrier retrier) {
     this.project = project;
-    this.rest = new GoogleRest(endpoint, GoogleRest.credentialsFor(endpoint), retrier);
+    this.rest = new GoogleRest(endpoint, GoogleRest.credentialsFor(endpoint, emulator), retrier);
   }
 
   @Override

@@ -11,20 +11,29 @@ import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Cloud Run Admin API v2 clients, with an optional (loopback: plaintext) endpoint override. */
+/**
+ * Cloud Run Admin API v2 clients, with an optional endpoint override (an emulator or test server:
+ * plaintext, no credentials).
+ */
 public final class CloudRunClients {
   private CloudRunClients() {}
 
-  /** The Services client. */
-  public static ServicesClient services(String endpoint) {
+  /**
+   * The Services client.
+   *
+   * @param endpoint gRPC {@code host:port} override, null for Google's
+   * @param emulator whether the override is an emulator or test server ({@code
+   *     mlcp.endpoints.emulator})
+   */
+  public static ServicesClient services(String endpoint, boolean emulator) {
     try {
       ServicesSettings.Builder b = ServicesSettings.newBuilder();
       CredentialsProvider creds =
           GcpClients.credentials(
-              endpoint, ServicesSettings.defaultCredentialsProviderBuilder().build());
+              endpoint, emulator, ServicesSettings.defaultCredentialsProviderBuilder().build());
       b.setCredentialsProvider(creds);
       if (endpoint != null) {
-        b.setTransportChannelProvider(channel(endpoint));
+        b.setTransportChannelProvider(channel(endpoint, emulator));
       }
       return ServicesClient.create(b.build());
     } catch (IOException e) {
@@ -32,15 +41,15 @@ public final class CloudRunClients {
     }
   }
 
-  /** The Revisions client. */
-  public static RevisionsClient revisions(String endpoint) {
+  /** The Revisions client; the parameters are those of {@link #services}. */
+  public static RevisionsClient revisions(String endpoint, boolean emulator) {
     try {
       RevisionsSettings.Builder b = RevisionsSettings.newBuilder();
       b.setCredentialsProvider(
           GcpClients.credentials(
-              endpoint, RevisionsSettings.defaultCredentialsProviderBuilder().build()));
+              endpoint, emulator, RevisionsSettings.defaultCredentialsProviderBuilder().build()));
       if (endpoint != null) {
-        b.setTransportChannelProvider(channel(endpoint));
+        b.setTransportChannelProvider(channel(endpoint, emulator));
       }
       return RevisionsClient.create(b.build());
     } catch (IOException e) {
@@ -48,11 +57,11 @@ public final class CloudRunClients {
     }
   }
 
-  private static InstantiatingGrpcChannelProvider channel(String endpoint) {
+  private static InstantiatingGrpcChannelProvider channel(String endpoint, boolean emulator) {
     String target = endpoint.replaceFirst("^https?://", "");
     InstantiatingGrpcChannelProvider.Builder b =
         InstantiatingGrpcChannelProvider.newBuilder().setEndpoint(target);
-    if (GcpClients.isLocal(endpoint)) {
+    if (emulator) {
       b.setChannelConfigurator(ManagedChannelBuilder::usePlaintext);
     }
     return b.build();

@@ -25,6 +25,7 @@ import com.google.cloud.run.v2.Volume;
 import com.google.cloud.run.v2.VolumeMount;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.GcpErrors;
+import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.serving.ServingNames;
 import dev.mlcp.platform.serving.ServingStack;
@@ -90,21 +91,14 @@ public final class CloudRunStack implements ServingStack {
   }
 
   private Optional<Service> get(String service) {
-    try {
-      return Optional.of(
-          retrier.call(
-              "get Cloud Run service " + service,
-              true,
-              () ->
-                  services
-                      .getServiceCallable()
-                      .call(GetServiceRequest.newBuilder().setName(serviceName(service)).build())));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    GetServiceRequest request =
+        GetServiceRequest.newBuilder().setName(serviceName(service)).build();
+    return NotFound.orEmpty(
+        () ->
+            retrier.call(
+                "get Cloud Run service " + service,
+                true,
+                () -> services.getServiceCallable().call(request)));
   }
 
   @Override
@@ -253,26 +247,19 @@ public final class CloudRunStack implements ServingStack {
 
   @Override
   public RevisionHealth revisionHealth(String service, String revision) {
-    Revision r;
-    try {
-      r =
-          retrier.call(
-              "get Cloud Run revision " + revision,
-              true,
-              () ->
-                  revisions
-                      .getRevisionCallable()
-                      .call(
-                          GetRevisionRequest.newBuilder()
-                              .setName(revisionName(service, revision))
-                              .build()));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return new RevisionHealth(false, 0, 0, "revision does not exist");
-      }
-      throw e;
+    GetRevisionRequest request =
+        GetRevisionRequest.newBuilder().setName(revisionName(service, revision)).build();
+    Optional<Revision> found =
+        NotFound.orEmpty(
+            () ->
+                retrier.call(
+                    "get Cloud Run revision " + revision,
+                    true,
+                    () -> revisions.getRevisionCallable().call(request)));
+    if (found.isEmpty()) {
+      return new RevisionHealth(false, 0, 0, "revision does not exist");
     }
-    for (Condition c : r.getConditionsList()) {
+    for (Condition c : found.get().getConditionsList()) {
       if (c.getType().equals("Ready")) {
         return c.getState() == Condition.State.CONDITION_SUCCEEDED
             ? new RevisionHealth(true, 1, 1, null)
@@ -363,16 +350,14 @@ public final class CloudRunStack implements ServingStack {
         progress.accept("traffic-reference-removed");
       }
     }
-    try {
-      await(
-          "delete Cloud Run revision " + runRevision,
-          revisions.deleteRevisionAsync(
-              DeleteRevisionRequest.newBuilder().setName(revisionName(service, revision)).build()));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return false;
-      }
-      throw e;
+    DeleteRevisionRequest request =
+        DeleteRevisionRequest.newBuilder().setName(revisionName(service, revision)).build();
+    if (!NotFound.deleted(
+        () ->
+            await(
+                "delete Cloud Run revision " + runRevision,
+                revisions.deleteRevisionAsync(request)))) {
+      return false;
     }
     progress.accept("revision-deleted");
     return true;

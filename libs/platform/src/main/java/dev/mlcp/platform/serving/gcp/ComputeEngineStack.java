@@ -1,6 +1,7 @@
 package dev.mlcp.platform.serving.gcp;
 
 import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.instances.BootDisk;
 import dev.mlcp.platform.instances.ServiceAccount;
 import dev.mlcp.platform.instances.ServingResources;
@@ -165,15 +166,13 @@ public final class ComputeEngineStack implements ServingStack {
     if (resources.getGroup(group).isEmpty()) {
       return new RevisionHealth(false, 0, 0, "instance group " + group + " does not exist");
     }
-    List<ServingResources.InstanceHealth> health;
-    try {
-      health = resources.backendHealth(ServingNames.backendService(service, revision), group);
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return new RevisionHealth(false, 0, 0, "backend service not created yet");
-      }
-      throw e;
+    Optional<List<ServingResources.InstanceHealth>> reported =
+        NotFound.orEmpty(
+            () -> resources.backendHealth(ServingNames.backendService(service, revision), group));
+    if (reported.isEmpty()) {
+      return new RevisionHealth(false, 0, 0, "backend service not created yet");
     }
+    List<ServingResources.InstanceHealth> health = reported.get();
     int healthy = (int) health.stream().filter(ServingResources.InstanceHealth::healthy).count();
     String detail =
         health.isEmpty()

@@ -11,9 +11,9 @@ import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import dev.mlcp.platform.PlatformException;
-import dev.mlcp.platform.gcp.GcpClients;
 import dev.mlcp.platform.gcp.GcpErrors;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +24,9 @@ import java.time.Instant;
 /**
  * JSON calls to a Google REST API (Cloud Monitoring, Service Management, whose client libraries
  * this build does not carry) through google-auth-library's HTTP transport: Application Default
- * Credentials on Google's endpoints, none on a loopback override. Errors become {@link
- * PlatformException}s by HTTP status and the JSON error body; reads and calls the caller marks
- * idempotent are retried on transient failures.
+ * Credentials, none against an emulator or test server ({@code mlcp.endpoints.emulator}). Errors
+ * become {@link PlatformException}s by HTTP status and the JSON error body; reads and calls the
+ * caller marks idempotent are retried on transient failures.
  */
 final class GoogleRest {
 
@@ -44,9 +44,9 @@ final class GoogleRest {
     this.retrier = retrier;
   }
 
-  /** Application Default Credentials, or none for a loopback endpoint. */
-  static GoogleCredentials credentialsFor(String endpoint) {
-    if (GcpClients.isLocal(endpoint)) {
+  /** Application Default Credentials, or none for an emulator or test server. */
+  static GoogleCredentials credentialsFor(String endpoint, boolean emulator) {
+    if (emulator) {
       return null;
     }
     try {
@@ -81,7 +81,7 @@ final class GoogleRest {
             "OPERATION_TIMEOUT",
             "cannot " + what + ": operation " + operation.path("name").asText() + " not done");
       }
-      sleep(wait);
+      Waits.sleep(wait, "polling");
       wait = Math.min(wait * 2, 5_000);
       current = get("poll " + what, "/v1/" + operation.path("name").asText());
     }
@@ -150,15 +150,5 @@ final class GoogleRest {
         reason != null ? reason : Integer.toString(status),
         "cannot " + what + ": " + message,
         cause);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT, "interrupted", "interrupted while polling", e);
-    }
   }
 }

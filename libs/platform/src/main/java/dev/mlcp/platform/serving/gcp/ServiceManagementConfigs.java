@@ -28,14 +28,20 @@ public final class ServiceManagementConfigs implements ApiConfigs {
   /**
    * @param endpoint Service Management REST base, e.g. {@code
    *     https://servicemanagement.googleapis.com}
+   * @param emulator whether {@code endpoint} is an emulator or test server (no credentials)
    * @param retrier retries reads and polls
    * @param timeout longest wait for one operation
    * @param poll first wait between polls
    * @param clock time source of the deadline
    */
   public ServiceManagementConfigs(
-      String endpoint, Retrier retrier, Duration timeout, Duration poll, Clock clock) {
-    this.rest = new GoogleRest(endpoint, GoogleRest.credentialsFor(endpoint), retrier);
+      String endpoint,
+      boolean emulator,
+      Retrier retrier,
+      Duration timeout,
+      Duration poll,
+      Clock clock) {
+    this.rest = new GoogleRest(endpoint, GoogleRest.credentialsFor(endpoint, emulator), retrier);
     this.timeout = timeout;
     this.poll = poll;
     this.clock = clock;

@@ -24,6 +24,7 @@ import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.TableResult;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
@@ -201,7 +202,7 @@ public final class BigQueryWarehouse implements Warehouse {
             "JOB_TIMEOUT",
             "cannot " + what + ": job " + jobId.getJob() + " not done after " + jobTimeout);
       }
-      sleep(wait);
+      Waits.sleep(wait, "waiting for a job");
       wait = Math.min(wait * 2, 5_000);
     }
     Table table = getTable(destination);
@@ -403,18 +404,5 @@ public final class BigQueryWarehouse implements Warehouse {
       return Base64.getEncoder().encodeToString(bytes);
     }
     return value;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT,
-          "interrupted",
-          "interrupted while waiting for a job",
-          e);
-    }
   }
 }

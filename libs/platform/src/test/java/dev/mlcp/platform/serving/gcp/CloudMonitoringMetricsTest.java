@@ -33,6 +33,7 @@ class CloudMonitoringMetricsTest {
         new CloudMonitoringMetrics(
             "proj",
             wm.baseUrl(),
+            true,
             new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2))));
   }
 

@@ -60,7 +60,8 @@ class ComputeEngineStackTest {
                     "US",
                     new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5)),
                     Duration.ofSeconds(30),
-                    Duration.ofMillis(1)),
+                    Duration.ofMillis(1),
+                    true),
                 Clock.systemUTC()),
             new ComputeEngineStack.Settings("img", 20, "serving@proj.iam", 5, "https://lb"));
   }

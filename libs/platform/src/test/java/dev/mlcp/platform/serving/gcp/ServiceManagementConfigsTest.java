@@ -38,6 +38,7 @@ class ServiceManagementConfigsTest {
     configs =
         new ServiceManagementConfigs(
             wm.baseUrl(),
+            true,
             new Retrier(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(2))),
             Duration.ofSeconds(10),
             Duration.ofMillis(1),
