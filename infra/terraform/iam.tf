@@ -123,8 +123,9 @@ locals {
         "bigquery.tables.update", "bigquery.tables.updateData",
       ]
     }
-    "artifact-writer-publishes"  = { account = "artifact-writer", scope = "topic:model-versions", condition = null, permissions = ["pubsub.topics.publish"] }
-    "artifact-writer-signs-urls" = { account = "artifact-writer", scope = "service-account:artifact-writer", condition = null, permissions = ["iam.serviceAccounts.signBlob"] }
+    "artifact-writer-publishes"            = { account = "artifact-writer", scope = "topic:model-versions", condition = null, permissions = ["pubsub.topics.publish"] }
+    "artifact-writer-requests-evaluations" = { account = "artifact-writer", scope = "topic:training-requests", condition = null, permissions = ["pubsub.topics.publish"] }
+    "artifact-writer-signs-urls"           = { account = "artifact-writer", scope = "service-account:artifact-writer", condition = null, permissions = ["iam.serviceAccounts.signBlob"] }
 
     # --- Serving: serving-deployer --------------------------------------------------------------
     "serving-deployer-project" = {
@@ -175,8 +176,12 @@ locals {
     "ci-waits-for-deploys"           = { account = "ci", scope = "subscription:cloudbuild.deploy-events", condition = null, permissions = ["pubsub.subscriptions.consume"] }
 
     # --- Platform: Cloud Scheduler and Pub/Sub push -------------------------------------------
-    "scheduler-calls-training-runner"   = { account = "scheduler", scope = "run-service:training-runner", condition = null, permissions = ["run.routes.invoke"] }
-    "pubsub-push-calls-training-runner" = { account = "pubsub-push", scope = "run-service:training-runner", condition = null, permissions = ["run.routes.invoke"] }
+    "scheduler-calls-training-runner"    = { account = "scheduler", scope = "run-service:training-runner", condition = null, permissions = ["run.routes.invoke"] }
+    "pubsub-push-calls-training-runner"  = { account = "pubsub-push", scope = "run-service:training-runner", condition = null, permissions = ["run.routes.invoke"] }
+    "scheduler-calls-artifact-writer"    = { account = "scheduler", scope = "run-service:artifact-writer", condition = null, permissions = ["run.routes.invoke"] }
+    "pubsub-push-calls-artifact-writer"  = { account = "pubsub-push", scope = "run-service:artifact-writer", condition = null, permissions = ["run.routes.invoke"] }
+    "scheduler-calls-serving-deployer"   = { account = "scheduler", scope = "run-service:serving-deployer", condition = null, permissions = ["run.routes.invoke"] }
+    "pubsub-push-calls-serving-deployer" = { account = "pubsub-push", scope = "run-service:serving-deployer", condition = null, permissions = ["run.routes.invoke"] }
 
     # --- The ML team (user accounts), when var.developers_group is set --------------------------
     "developers-project" = {

@@ -46,12 +46,13 @@ locals {
     "experiment-vm" = {}
     "training-runner" = {
       MLCP_TRAINING_VM_SERVICE_ACCOUNT    = google_service_account.sa["training-vm"].email
-      MLCP_TRAINING_REQUEST_SOURCES       = "//cloudbuild/${var.project_id}/train=${join("|", concat([local.ci_email], var.training_request_owners))}"
+      MLCP_TRAINING_REQUEST_SOURCES       = "//cloudbuild/${var.project_id}/train=${join("|", concat([local.ci_email], var.training_request_owners))},//mlcp/artifact-writer=*"
       MLCP_TRAINING_LIMITS_ALLOWED_IMAGES = "${local.registry}/"
     }
     "artifact-writer" = {
       MLCP_REGISTRY_BUCKET     = google_storage_bucket.artifacts.name
       MLCP_REGISTRY_PUBLISHERS = "//cloudbuild/${var.project_id}/train"
+      MLCP_URL_SIGNING_ACCOUNT = google_service_account.sa["artifact-writer"].email
     }
     "serving-deployer" = {
       MLCP_SERVING_REQUEST_SOURCES   = "//cloudbuild/${var.project_id}/serve"
