@@ -114,6 +114,15 @@ public class RegistryApiTest {
   }
 
   static JsonPath await(String token, String path, int status) throws InterruptedException {
+    return await(token, path, status, json -> true);
+  }
+
+  /**
+   * Polls {@code path} until it answers {@code status} with a body that satisfies {@code until}.
+   */
+  static JsonPath await(
+      String token, String path, int status, java.util.function.Predicate<JsonPath> until)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     int last;
     String body;
@@ -121,7 +130,7 @@ public class RegistryApiTest {
       var response = given().auth().oauth2(token).get(path);
       last = response.statusCode();
       body = response.asString();
-      if (last == status) {
+      if (last == status && until.test(response.jsonPath())) {
         return response.jsonPath();
       }
       Thread.sleep(200);
@@ -156,7 +165,13 @@ public class RegistryApiTest {
 
     trained(run, model, "ana@example.com", "pubsub", CI, 0.93);
 
-    JsonPath version = await(ANA, "/v1/models/" + model + "/versions/1", 200);
+    // The version exists from its claim on; it is REGISTERED once its files are copied.
+    JsonPath version =
+        await(
+            ANA,
+            "/v1/models/" + model + "/versions/1",
+            200,
+            v -> !"CLAIMED".equals(v.getString("state")));
     assertThat(version.getString("state")).isEqualTo("REGISTERED");
     assertThat(version.getString("version")).isEqualTo("v1");
     assertThat(version.getString("manifest.files[1].path")).isEqualTo("model.json");
@@ -191,7 +206,13 @@ public class RegistryApiTest {
         .get("/v1/models/" + model + "/versions/1:download?file=../../../../secrets")
         .then()
         .statusCode(404);
-    JsonPath production = await(ANA, "/v1/models/" + model + "/aliases/production", 200);
+    // A protected alias answers before the gate has moved it (no version yet).
+    JsonPath production =
+        await(
+            ANA,
+            "/v1/models/" + model + "/aliases/production",
+            200,
+            a -> a.getString("version") != null);
     assertThat(production.getString("version")).isEqualTo("v1");
     assertThat(production.getString("history[0].via")).isEqualTo("gate");
     given()

@@ -726,24 +726,26 @@ public final class LogFollows implements AutoCloseable {
     if (f.closed.get()) {
       return;
     }
+    // The slot is free before the follower hears of the end: one that reconnects at once (or a
+    // test counting open follows) finds it released.
+    f.close();
     try {
       f.listener.end(state, f.cursor);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "a log follower of " + f.runId + " failed at its end", e);
     }
-    f.close();
   }
 
   private void fail(Follow f, RuntimeException error) {
     if (f.closed.get()) {
       return;
     }
+    f.close();
     try {
       f.listener.failed(error);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "a log follower of " + f.runId + " failed on failure", e);
     }
-    f.close();
   }
 
   private void detach(Follow f) {
