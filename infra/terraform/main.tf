@@ -53,6 +53,7 @@ locals {
       MLCP_REGISTRY_BUCKET     = google_storage_bucket.artifacts.name
       MLCP_REGISTRY_PUBLISHERS = "//cloudbuild/${var.project_id}/train"
       MLCP_URL_SIGNING_ACCOUNT = google_service_account.sa["artifact-writer"].email
+      MLCP_REGISTRY_READERS    = join(",", [google_service_account.sa["serving-deployer"].email, google_service_account.sa["training-runner"].email])
     }
     "serving-deployer" = {
       MLCP_SERVING_REQUEST_SOURCES   = "//cloudbuild/${var.project_id}/serve"

@@ -4,7 +4,7 @@
 # `production` (first revision: straight to 100 %), then a canary 10 -> 50 -> 100 of it at 5 s bake
 # under load through the local proxy, curls predictions, then a deliberately broken revision
 # (MLCP_FAIL_RATE) that the canary analysis rolls back by itself. Sets SERVING_SUMMARY.
-# MLCP_DEMO_MODEL (default sample-trainer) names the model; MLCP_DEMO_SERVING_RUNS=N repeats the
+# MLCP_DEMO_MODEL (default demo-churn, the model the registry stage registers) names the model; MLCP_DEMO_SERVING_RUNS=N repeats the
 # canary N times and prints the p50 of request -> 100 % (the figure in the serving README).
 
 SERVING_SERVICE=demo-churn
@@ -47,7 +47,7 @@ serving_url() {
 }
 
 demo_serving_deployer() {
-  local model=${MLCP_DEMO_MODEL:-sample-trainer} version alias_json
+  local model=${MLCP_DEMO_MODEL:-demo-churn} version alias_json
   SERVING_CI_TOKEN=$(mint "$DEMO_DEPLOYER")
   step "serving: the version the registry promoted to production"
   local registry=${MLCP_SERVING_REGISTRY_URL:-http://127.0.0.1:$(port_of artifact-writer)}

@@ -73,7 +73,7 @@ class LocalDemoIT {
     // Belt and braces: whatever survived `down` (sessions of the recorded pids, agent pids).
     try (Stream<Path> pids = Files.list(home.resolve("run"))) {
       for (Path p : pids.filter(f -> f.toString().endsWith(".pid")).toList()) {
-        long pid = Long.parseLong(Files.readString(p).trim());
+        long pid = Long.parseLong(Files.readString(p).trim().split("\\s+")[0]); // "pid start-time"
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         new ProcessBuilder("pkill", "-KILL", "-s", Long.toString(pid)).start().waitFor();
       }
@@ -173,7 +173,9 @@ class LocalDemoIT {
             "serving-deployer")) {
       assertThat(healthy.output()).containsPattern(p + "\\s+\\d+\\s+\\d+\\s+healthy");
     }
-    long pid = Long.parseLong(Files.readString(home.resolve("run/serving-deployer.pid")).trim());
+    long pid =
+        Long.parseLong(
+            Files.readString(home.resolve("run/serving-deployer.pid")).trim().split("\\s+")[0]);
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
     Result crashed = run(List.of("status"), Duration.ofSeconds(60));

@@ -26,6 +26,12 @@ public interface RegistryConfig {
    */
   Optional<List<String>> publishers();
 
+  /**
+   * Service identities that read every model's versions and aliases without owning them
+   * (serving-deployer verifying before it deploys, training-runner resolving model inputs).
+   */
+  Optional<List<String>> readers();
+
   /** CloudEvents source of this service's events and evaluation requests. */
   @WithDefault("//mlcp/artifact-writer")
   String eventSource();

@@ -39,7 +39,7 @@ public class AliasesResource {
   @GET
   @Operation(summary = "A model's aliases and where they point")
   public List<Views.AliasView> list(@PathParam("model") String model) {
-    Model m = access.owned(model);
+    Model m = access.readable(model);
     return models.aliases(model).stream()
         .map(a -> Views.AliasView.of(a, m.policyOrNone()))
         .toList();
@@ -55,7 +55,7 @@ public class AliasesResource {
       @PathParam("model") String model,
       @PathParam("alias") String alias,
       @Parameter(description = "an instant or a date (UTC)") @QueryParam("at") String at) {
-    Model m = access.owned(model);
+    Model m = access.readable(model);
     if (at == null) {
       Alias a =
           models.aliases(model).stream()

@@ -5,6 +5,7 @@ import dev.mlcp.registry.models.Names;
 import dev.mlcp.registry.models.RegistryRepository;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
+import java.util.List;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 
@@ -13,6 +14,12 @@ import jakarta.inject.Inject;
 public class ModelAccess {
   @Inject RegistryRepository repo;
   @Inject Caller caller;
+
+  /**
+   * Service identities that read every model's versions and aliases (serving-deployer verifying a
+   * version before it deploys it, training-runner resolving a model input); they change nothing.
+   */
+  @Inject dev.mlcp.registry.RegistryConfig config;
 
   /** The model, if the caller owns it or is an admin. */
   public Model owned(String name) {
@@ -23,6 +30,18 @@ public class ModelAccess {
         repo.models().find(name).orElseThrow(() -> new ApiException.NotFound("model", name));
     caller.requireOwnerOrAdmin(model.owner());
     return model;
+  }
+
+  /** The model, if the caller owns it, is an admin, or is one of {@code mlcp.registry.readers}. */
+  public Model readable(String name) {
+    if (caller.email() != null
+        && config.readers().orElse(List.of()).stream().anyMatch(r -> r.equalsIgnoreCase(caller.email()))) {
+      if (!Names.isName(name)) {
+        throw new ApiException.NotFound("model", String.valueOf(name));
+      }
+      return repo.models().find(name).orElseThrow(() -> new ApiException.NotFound("model", name));
+    }
+    return owned(name);
   }
 
   /** The version number in a path segment ({@code 7} or {@code v7}); 404 for anything else. */

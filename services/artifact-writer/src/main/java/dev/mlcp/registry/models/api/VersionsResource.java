@@ -60,7 +60,7 @@ public class VersionsResource {
       @PathParam("model") String model,
       @QueryParam("pageSize") Integer pageSize,
       @QueryParam("pageToken") String pageToken) {
-    access.owned(model);
+    access.readable(model);
     int size = ModelAccess.pageSize(pageSize, config.maxPageSize());
     Page<ModelVersion> page;
     try {
@@ -79,7 +79,7 @@ public class VersionsResource {
   @Path("{n: v?[0-9]+}")
   @Operation(summary = "A version with its manifest (files, checksums, run, inputs, metrics)")
   public Views.VersionView get(@PathParam("model") String model, @PathParam("n") String n) {
-    access.owned(model);
+    access.readable(model);
     ModelVersion v = repo.version(model, ModelAccess.version(n));
     JsonNode manifest = null;
     if (v.state() == ModelVersion.VersionState.REGISTERED) {
@@ -102,7 +102,7 @@ public class VersionsResource {
               + " not.")
   public Verifier.Result verify(
       @PathParam("model") String model, @PathParam("target") String target) {
-    access.owned(model);
+    access.readable(model);
     Verifier.Result result = verifier.verify(model, ModelAccess.version(strip(target, ":verify")));
     if (!result.verified()) {
       throw new ApiException.Conflict(
@@ -130,7 +130,7 @@ public class VersionsResource {
       @PathParam("model") String model,
       @PathParam("target") String target,
       @QueryParam("file") String file) {
-    access.owned(model);
+    access.readable(model);
     int n = ModelAccess.version(strip(target, ":download"));
     ModelVersion v = reader.registered(model, n);
     if (file == null) {
@@ -221,7 +221,7 @@ public class VersionsResource {
       description = "run → inputs → image → parent runs → evaluations → deployments")
   public LineageService.Lineage lineage(
       @PathParam("model") String model, @PathParam("n") String n) {
-    access.owned(model);
+    access.readable(model);
     return lineage.of(model, ModelAccess.version(n));
   }
 
@@ -230,7 +230,7 @@ public class VersionsResource {
   @Operation(summary = "A version's evaluations, newest first")
   public Views.EvaluationList evaluations(
       @PathParam("model") String model, @PathParam("n") String n) {
-    access.owned(model);
+    access.readable(model);
     return new Views.EvaluationList(
         evaluations.of(model, ModelAccess.version(n)).stream()
             .map(Views.EvaluationView::of)
