@@ -5,9 +5,9 @@ import dev.mlcp.registry.models.Names;
 import dev.mlcp.registry.models.RegistryRepository;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
-import java.util.List;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import java.util.List;
 
 /** Finds a model for the current caller: 404 when there is none, 403 when it is someone else's. */
 @RequestScoped
@@ -35,7 +35,8 @@ public class ModelAccess {
   /** The model, if the caller owns it, is an admin, or is one of {@code mlcp.registry.readers}. */
   public Model readable(String name) {
     if (caller.email() != null
-        && config.readers().orElse(List.of()).stream().anyMatch(r -> r.equalsIgnoreCase(caller.email()))) {
+        && config.readers().orElse(List.of()).stream()
+            .anyMatch(r -> r.equalsIgnoreCase(caller.email()))) {
       if (!Names.isName(name)) {
         throw new ApiException.NotFound("model", String.valueOf(name));
       }
