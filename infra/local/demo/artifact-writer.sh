@@ -51,7 +51,7 @@ print(json.dumps({"messages": [{"data": base64.b64encode(sys.argv[1].encode()).d
 }
 
 demo_artifact_writer() { # id of the run submitted through the REST API
-  local aw tr model=demo-churn since run="" reg version n sha eval_id evaluation ok=1
+  local aw tr model=demo-churn since run="" reg version n sha eval_id="" evaluation ok=1
   aw="http://127.0.0.1:$(port_of artifact-writer)"
   tr="http://127.0.0.1:$(port_of training-runner)"
 
