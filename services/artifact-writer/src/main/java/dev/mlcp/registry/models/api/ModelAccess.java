@@ -1,5 +1,6 @@
 package dev.mlcp.registry.models.api;
 
+import dev.mlcp.registry.RegistryConfig;
 import dev.mlcp.registry.models.Model;
 import dev.mlcp.registry.models.Names;
 import dev.mlcp.registry.models.RegistryRepository;
@@ -19,30 +20,36 @@ public class ModelAccess {
    * Service identities that read every model's versions and aliases (serving-deployer verifying a
    * version before it deploys it, training-runner resolving a model input); they change nothing.
    */
-  @Inject dev.mlcp.registry.RegistryConfig config;
+  @Inject RegistryConfig config;
 
   /** The model, if the caller owns it or is an admin. */
   public Model owned(String name) {
-    if (!Names.isName(name)) {
-      throw new ApiException.NotFound("model", String.valueOf(name));
-    }
-    Model model =
-        repo.models().find(name).orElseThrow(() -> new ApiException.NotFound("model", name));
+    Model model = find(name);
     caller.requireOwnerOrAdmin(model.owner());
     return model;
   }
 
   /** The model, if the caller owns it, is an admin, or is one of {@code mlcp.registry.readers}. */
   public Model readable(String name) {
-    if (caller.email() != null
-        && config.readers().orElse(List.of()).stream()
-            .anyMatch(r -> r.equalsIgnoreCase(caller.email()))) {
-      if (!Names.isName(name)) {
-        throw new ApiException.NotFound("model", String.valueOf(name));
-      }
-      return repo.models().find(name).orElseThrow(() -> new ApiException.NotFound("model", name));
+    Model model = find(name);
+    if (!isReader()) {
+      caller.requireOwnerOrAdmin(model.owner());
     }
-    return owned(name);
+    return model;
+  }
+
+  private boolean isReader() {
+    String email = caller.email();
+    return email != null
+        && config.readers().orElse(List.of()).stream().anyMatch(r -> r.equalsIgnoreCase(email));
+  }
+
+  /** The model by name; 404 for a name no model can have or no such model. */
+  private Model find(String name) {
+    if (!Names.isName(name)) {
+      throw new ApiException.NotFound("model", String.valueOf(name));
+    }
+    return repo.models().find(name).orElseThrow(() -> new ApiException.NotFound("model", name));
   }
 
   /** The version number in a path segment ({@code 7} or {@code v7}); 404 for anything else. */
