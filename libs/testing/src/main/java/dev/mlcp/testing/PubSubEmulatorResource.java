@@ -4,10 +4,12 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
 /**
- * Starts a {@link PubSubEmulator} for a {@code @QuarkusTest} and points the mlcp-pubsub connector
- * at it ({@code mlcp.pubsub.emulator-host}, {@code mlcp.project-id}, {@code
- * mlcp.pubsub.provision=true}). Tests reach the emulator through a field annotated {@link
- * InjectPubSubEmulator} or {@link #current()}.
+ * Starts a {@link PubSubEmulator} for a {@code @QuarkusTest} (or {@code @QuarkusIntegrationTest})
+ * and points the mlcp-pubsub connector at it ({@code mlcp.pubsub.emulator-host}, {@code
+ * mlcp.project-id}, {@code mlcp.pubsub.provision=true}). It also hands the service the TEST-ONLY
+ * public key of {@link TestTokens} as a file ({@code mlcp.auth.local.public-key-location}): the
+ * packaged app an integration test starts has no test classpath. Tests reach the emulator through a
+ * field annotated {@link InjectPubSubEmulator} or {@link #current()}.
  *
  * <p>Init arg {@code down-at-start=true} stops the emulator before the application starts (its port
  * stays reserved in config), so a test can check that the application starts without Pub/Sub and
@@ -37,7 +39,19 @@ public final class PubSubEmulatorResource implements QuarkusTestResourceLifecycl
     return Map.of(
         "mlcp.pubsub.emulator-host", emulator.hostPort(),
         "mlcp.project-id", emulator.projectId(),
-        "mlcp.pubsub.provision", "true");
+        "mlcp.pubsub.provision", "true",
+        "mlcp.auth.local.public-key-location", testKeyFile());
+  }
+
+  private static String testKeyFile() {
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("mlcp-test-key", ".pem");
+      file.toFile().deleteOnExit();
+      java.nio.file.Files.writeString(file, TestTokens.publicKeyPem());
+      return file.toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override
