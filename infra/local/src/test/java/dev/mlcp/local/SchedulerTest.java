@@ -70,7 +70,7 @@ class SchedulerTest {
     Scheduler.Tokens tokens = Scheduler.minting(keys);
     tokens.token(Caller.SCHEDULER); // token minting warms up outside the measured time
     int port = stub(0, path -> 200);
-    scheduler = scheduler(ScheduledJobs.ALL, Map.of("training-runner", port), tokens);
+    scheduler = scheduler(ScheduledJobs.ALL, everyService(port), tokens);
 
     long start = System.nanoTime();
     scheduler.start();
@@ -100,7 +100,7 @@ class SchedulerTest {
   @Test
   void keeps_the_last_tick_of_each_job_in_the_state_file() throws Exception {
     int port = stub(0, path -> path.endsWith("reconcile") ? 200 : 202);
-    scheduler = scheduler(ScheduledJobs.ALL, Map.of("training-runner", port), c -> "t");
+    scheduler = scheduler(ScheduledJobs.ALL, everyService(port), c -> "t");
 
     scheduler.start();
     await(() -> ScheduledJobs.ALL.stream().allMatch(j -> callsTo(j.path()).size() >= 2));
@@ -108,7 +108,7 @@ class SchedulerTest {
 
     State state = Scheduler.readState(dir.resolve("state.json"));
     assertThat(state.jobs().keySet())
-        .containsExactly("training-runner-reconcile", "training-runner-schedules-tick");
+        .containsExactlyElementsOf(ScheduledJobs.ALL.stream().map(Job::name).toList());
     JobState reconcile = state.jobs().get("training-runner-reconcile");
     assertThat(reconcile.url()).isEqualTo("http://127.0.0.1:" + port + "/internal/reconcile");
     assertThat(reconcile.last().status()).isEqualTo(200);
@@ -219,6 +219,13 @@ class SchedulerTest {
     assertThat(Scheduler.summary("{\n  \"a\": 1\n}")).isEqualTo("{ \"a\": 1 }");
     assertThat(Scheduler.summary("")).isEqualTo("(empty body)");
     assertThat(Scheduler.summary("x".repeat(500))).hasSize(Scheduler.SUMMARY_CHARS + 3);
+  }
+
+  /** Every service that has a scheduled job, on one stub port. */
+  private static Map<String, Integer> everyService(int port) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ScheduledJobs.ALL.forEach(j -> ports.put(j.service(), port));
+    return ports;
   }
 
   private Scheduler scheduler(List<Job> jobs, Map<String, Integer> ports, Scheduler.Tokens t) {

@@ -94,7 +94,8 @@ class CloudEventCodecTest {
         new DeployEvent.RolledBack("dep-1", "churn", "churn-v3", "churn-v2", "errors"),
         new ExperimentEvent.Created("nb-ana", "ana@example.com", "z-a", "e2-standard-4", T0),
         new ExperimentEvent.Expiring("nb-ana", "ana@example.com", T0),
-        new ExperimentEvent.Deleted("nb-ana", "ana@example.com", "expired"));
+        new ExperimentEvent.Deleted("nb-ana", "ana@example.com", "expired"),
+        new ExperimentEvent.Stopped("nb-ana", "ana@example.com", "idle"));
   }
 
   @Test

@@ -49,6 +49,12 @@ public interface PlatformConfig {
   /** Long-running operations (Compute operations, BigQuery jobs). */
   Operations operations();
 
+  /**
+   * The service account download URLs are signed as (IAM Credentials signBlob); unset: the account
+   * the service runs as (on Cloud Run, its service account from the metadata server).
+   */
+  Optional<String> signingAccount();
+
   /** Location of BigQuery datasets the warehouse creates. */
   @WithDefault("US")
   String warehouseLocation();
@@ -69,6 +75,9 @@ public interface PlatformConfig {
 
     /** BigQuery REST host. */
     Optional<String> bigquery();
+
+    /** IAM Credentials REST endpoint (signBlob for signed URLs). */
+    Optional<String> iamCredentials();
   }
 
   /** Local adapters. */

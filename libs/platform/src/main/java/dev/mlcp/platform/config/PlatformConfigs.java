@@ -47,7 +47,9 @@ public final class PlatformConfigs {
             config.retry().initialBackoff(),
             config.retry().maxBackoff()),
         config.operations().timeout(),
-        config.operations().pollInterval());
+        config.operations().pollInterval(),
+        e.iamCredentials().orElse(null),
+        config.signingAccount().orElse(null));
   }
 
   /** The local state directory. */

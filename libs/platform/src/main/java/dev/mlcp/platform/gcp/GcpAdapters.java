@@ -4,6 +4,8 @@ import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.auth.ServiceAccountSigner;
+import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQueryOptions;
@@ -116,7 +118,66 @@ public final class GcpAdapters {
         options.setCredentials(NoCredentials.getInstance());
       }
     }
-    return new GcsObjectStore(options.build().getService(), null);
+    return new GcsObjectStore(options.build().getService(), signer(s));
+  }
+
+  /**
+   * Signs download URLs through IAM Credentials signBlob as the service's own identity (or {@code
+   * mlcp.signing-account}): no key file. Against a loopback endpoint no token is sent.
+   */
+  static IamCredentialsSigner signer(GcpSettings s) {
+    String endpoint =
+        s.iamCredentialsEndpoint() != null
+            ? s.iamCredentialsEndpoint()
+            : IamCredentialsSigner.DEFAULT_ENDPOINT;
+    if (GcpClients.isLocal(endpoint)) {
+      return new IamCredentialsSigner(() -> s.signingAccount(), endpoint, null);
+    }
+    GoogleCredentialsHolder adc = new GoogleCredentialsHolder();
+    return new IamCredentialsSigner(
+        () -> s.signingAccount() != null ? s.signingAccount() : adc.account(),
+        endpoint,
+        adc::accessToken);
+  }
+
+  /** Application Default Credentials, loaded on first use. */
+  private static final class GoogleCredentialsHolder {
+    private volatile GoogleCredentials credentials;
+
+    private GoogleCredentials get() {
+      GoogleCredentials c = credentials;
+      if (c == null) {
+        synchronized (this) {
+          if (credentials == null) {
+            try {
+              credentials =
+                  GoogleCredentials.getApplicationDefault()
+                      .createScoped("https://www.googleapis.com/auth/cloud-platform");
+            } catch (IOException e) {
+              throw new UncheckedIOException("no Application Default Credentials", e);
+            }
+          }
+          c = credentials;
+        }
+      }
+      return c;
+    }
+
+    String account() {
+      // On Cloud Run and GCE: ComputeEngineCredentials, whose account comes from the metadata
+      // server; a service-account key (never used here) would be one too.
+      return get() instanceof ServiceAccountSigner signer ? signer.getAccount() : null;
+    }
+
+    String accessToken() {
+      try {
+        GoogleCredentials c = get();
+        c.refreshIfExpired();
+        return c.getAccessToken().getTokenValue();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot get an access token to sign with", e);
+      }
+    }
   }
 
   /** Secret Manager. */

@@ -59,6 +59,14 @@ public interface Secrets extends AutoCloseable {
    */
   SecretValue access(String name, String version);
 
+  /**
+   * As {@link #access}, naming the version actually served ({@code latest} resolved). The default
+   * cannot resolve aliases and names the version asked for; adapters override it.
+   */
+  default AccessedSecret accessVersion(String name, String version) {
+    return new AccessedSecret(version, access(name, version));
+  }
+
   /** Disables a version (it can no longer be accessed). */
   void disableVersion(String name, String version);
 

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,12 +62,102 @@ class LocalProcessInstancesTest extends InstancesContract {
     return instances;
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+  @Override
+  protected void writeGuestAttribute(String name, String namespace, String key, String value)
+      throws Exception {
+    HttpResponse<String> response = putGuestAttribute(name, namespace, key, value, token(name));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private String token(String name) throws Exception {
+    return Files.readString(state.resolve("state/instances").resolve(name).resolve("agent.token"));
+  }
+
+  private HttpResponse<String> putGuestAttribute(
+      String name, String namespace, String key, String value, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    instances.metadataUrl(name)
+                        + "/instance/guest-attributes/"
+                        + namespace
+                        + "/"
+                        + key))
+            .header("Metadata-Flavor", "Google")
+            .PUT(HttpRequest.BodyPublishers.ofString(value));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
     }
-    assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void a_guest_attribute_is_written_only_with_the_instances_own_token() throws Exception {
+    instances.create(notebookSpec("nb-own"));
+    instances.create(notebookSpec("nb-other"));
+
+    assertThat(putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", null).statusCode())
+        .isEqualTo(401);
+    assertThat(
+            putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", token("nb-other")).statusCode())
+        .isEqualTo(401);
+    assertThat(instances.guestAttributes(zone(), "nb-own", "mlcp")).isEmpty();
+    assertThat(putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", token("nb-own")).statusCode())
+        .isEqualTo(200);
+    assertThat(instances.guestAttributes(zone(), "nb-own", "mlcp")).containsEntry("heartbeat", "x");
+  }
+
+  @Test
+  void guest_attributes_are_refused_unless_the_instance_enables_them() throws Exception {
+    instances.create(spec("run-noguest", Map.of()));
+
+    HttpResponse<String> response =
+        putGuestAttribute("run-noguest", "mlcp", "heartbeat", "x", token("run-noguest"));
+
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).contains("enable-guest-attributes");
+  }
+
+  @Test
+  void a_stopped_instance_outlives_its_max_run_duration_and_start_sets_a_new_one()
+      throws Exception {
+    InstanceSpec base = notebookSpec("nb-limit");
+    InstanceSpec shortRun =
+        new InstanceSpec(
+            base.name(),
+            base.zones(),
+            base.machineType(),
+            base.accelerators(),
+            base.bootDisk(),
+            base.spot(),
+            base.labels(),
+            base.metadata(),
+            base.serviceAccount(),
+            Duration.ofMillis(800),
+            false);
+    instances.create(shortRun);
+    instances.stop(zone(), "nb-limit");
+
+    Thread.sleep(1_500);
+    assertThat(instances.get(zone(), "nb-limit"))
+        .get()
+        .extracting(Instance::status)
+        .isEqualTo(InstanceStatus.TERMINATED);
+
+    instances.start(zone(), "nb-limit", Duration.ofMillis(300));
+    await(() -> instances.get(zone(), "nb-limit").isEmpty());
+  }
+
+  @Test
+  void start_runs_the_agent_again_with_a_fresh_token() throws Exception {
+    instances.create(notebookSpec("nb-again"));
+    String first = token("nb-again");
+    instances.stop(zone(), "nb-again");
+
+    instances.start(zone(), "nb-again", null);
+
+    assertThat(token("nb-again")).isNotEqualTo(first);
+    await(() -> instances.get(zone(), "nb-again").orElseThrow().status() == InstanceStatus.RUNNING);
   }
 
   @Test

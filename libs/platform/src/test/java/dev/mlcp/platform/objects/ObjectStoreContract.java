@@ -193,6 +193,44 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void delimiter_listing_shows_the_objects_of_a_level_and_each_sub_prefix_once() {
+    for (String name :
+        List.of(
+            "exp/a.txt",
+            "exp/b/1.bin",
+            "exp/b/2.bin",
+            "exp/c/x/y.bin",
+            "exp/d.txt",
+            "expo/z.txt",
+            "other.txt")) {
+      store().write(uri(name), utf8(name), null, WriteCondition.none());
+    }
+
+    ObjectListing all = store().list(uri("exp/"), "/", 10, null);
+    assertThat(all.objects())
+        .extracting(m -> m.uri().name())
+        .containsExactly("exp/a.txt", "exp/d.txt");
+    assertThat(all.objects().get(0).size()).isEqualTo(9);
+    assertThat(all.prefixes()).containsExactly("exp/b/", "exp/c/");
+    assertThat(all.nextPageToken()).isNull();
+
+    List<String> paged = new ArrayList<>();
+    String token = null;
+    do {
+      ObjectListing page = store().list(uri("exp/"), "/", 1, token);
+      assertThat(page.objects().size() + page.prefixes().size()).isLessThanOrEqualTo(1);
+      page.objects().forEach(m -> paged.add(m.uri().name()));
+      paged.addAll(page.prefixes());
+      token = page.nextPageToken();
+    } while (token != null);
+    assertThat(paged).containsExactlyInAnyOrder("exp/a.txt", "exp/b/", "exp/c/", "exp/d.txt");
+
+    ObjectListing root = store().list(new ObjectUri(bucket(), ""), "/", 10, null);
+    assertThat(root.prefixes()).contains("exp/", "expo/");
+    assertThat(root.objects()).extracting(m -> m.uri().name()).contains("other.txt");
+  }
+
+  @Test
   void copy_makes_an_independent_object() {
     store().write(uri("src.txt"), utf8("payload"), "text/plain", WriteCondition.none());
 

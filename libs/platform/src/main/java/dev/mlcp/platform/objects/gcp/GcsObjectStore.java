@@ -11,6 +11,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.GcpErrors;
+import dev.mlcp.platform.objects.ObjectListing;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -48,7 +49,9 @@ public final class GcsObjectStore implements ObjectStore {
    * Creates the adapter; it owns (and closes) the client.
    *
    * @param storage the Storage client
-   * @param signer signs download URLs; null to use the client's credentials
+   * @param signer signs download URLs ({@link dev.mlcp.platform.gcp.IamCredentialsSigner} in
+   *     production: the service's own identity through IAM Credentials, no key file); null to use
+   *     the client's credentials
    */
   public GcsObjectStore(Storage storage, ServiceAccountSigner signer) {
     this.storage = storage;
@@ -135,6 +138,33 @@ public final class GcsObjectStore implements ObjectStore {
   }
 
   @Override
+  public ObjectListing list(ObjectUri prefix, String delimiter, int pageSize, String pageToken) {
+    List<Storage.BlobListOption> options = new ArrayList<>();
+    options.add(Storage.BlobListOption.prefix(prefix.name()));
+    options.add(Storage.BlobListOption.delimiter(delimiter));
+    options.add(Storage.BlobListOption.pageSize(pageSize));
+    if (pageToken != null) {
+      options.add(Storage.BlobListOption.pageToken(pageToken));
+    }
+    try {
+      Page<Blob> page =
+          storage.list(prefix.bucket(), options.toArray(Storage.BlobListOption[]::new));
+      List<ObjectMetadata> objects = new ArrayList<>();
+      List<String> prefixes = new ArrayList<>();
+      for (Blob blob : page.getValues()) {
+        if (blob.isDirectory()) {
+          prefixes.add(blob.getName());
+        } else {
+          objects.add(toMetadata(blob));
+        }
+      }
+      return new ObjectListing(objects, prefixes, page.getNextPageToken());
+    } catch (RuntimeException e) {
+      throw GcpErrors.classify("list " + prefix, e);
+    }
+  }
+
+  @Override
   public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
     try {
       Blob result =
@@ -189,6 +219,12 @@ public final class GcsObjectStore implements ObjectStore {
     } catch (URISyntaxException e) {
       throw PlatformException.invalid("signed URL is not a URI: " + e.getMessage());
     } catch (RuntimeException e) {
+      // A signer that classified its failure (IamCredentialsSigner) carries it as a cause.
+      for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+        if (t instanceof PlatformException classified) {
+          throw classified;
+        }
+      }
       throw GcpErrors.classify("sign a download URL for " + uri, e);
     }
   }

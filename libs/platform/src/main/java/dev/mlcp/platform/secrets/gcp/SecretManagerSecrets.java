@@ -1,6 +1,7 @@
 package dev.mlcp.platform.secrets.gcp;
 
 import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
+import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
 import com.google.cloud.secretmanager.v1.AddSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.CreateSecretRequest;
 import com.google.cloud.secretmanager.v1.DestroySecretVersionRequest;
@@ -18,6 +19,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.secrets.AccessedSecret;
 import dev.mlcp.platform.secrets.SecretInfo;
 import dev.mlcp.platform.secrets.SecretValue;
 import dev.mlcp.platform.secrets.Secrets;
@@ -158,20 +160,25 @@ public final class SecretManagerSecrets implements Secrets {
 
   @Override
   public SecretValue access(String name, String version) {
+    return accessVersion(name, version).value();
+  }
+
+  @Override
+  public AccessedSecret accessVersion(String name, String version) {
     requireName(name);
     AccessSecretVersionRequest request =
         AccessSecretVersionRequest.newBuilder().setName(versionPath(name, version)).build();
-    ByteString data =
-        retrier
-            .call(
-                "access secret " + name + " version " + version,
-                true,
-                () -> client.accessSecretVersionCallable().call(request))
-            .getPayload()
-            .getData();
-    byte[] bytes = data.toByteArray();
+    AccessSecretVersionResponse response =
+        retrier.call(
+            "access secret " + name + " version " + version,
+            true,
+            () -> client.accessSecretVersionCallable().call(request));
+    String served = response.getName();
+    byte[] bytes = response.getPayload().getData().toByteArray();
     try {
-      return SecretValue.ofBytes(bytes);
+      return new AccessedSecret(
+          served.isEmpty() ? version : served.substring(served.lastIndexOf('/') + 1),
+          SecretValue.ofBytes(bytes));
     } finally {
       Arrays.fill(bytes, (byte) 0);
     }

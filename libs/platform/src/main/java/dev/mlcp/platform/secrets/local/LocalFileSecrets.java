@@ -4,6 +4,7 @@ import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.internal.LocalLocks;
+import dev.mlcp.platform.secrets.AccessedSecret;
 import dev.mlcp.platform.secrets.SecretInfo;
 import dev.mlcp.platform.secrets.SecretValue;
 import dev.mlcp.platform.secrets.SecretVersionState;
@@ -168,6 +169,11 @@ public final class LocalFileSecrets implements Secrets {
 
   @Override
   public SecretValue access(String name, String version) {
+    return accessVersion(name, version).value();
+  }
+
+  @Override
+  public AccessedSecret accessVersion(String name, String version) {
     requireName(name);
     try (LocalLocks.Held lock = lock()) {
       SecretFile file = readFile(name);
@@ -179,7 +185,7 @@ public final class LocalFileSecrets implements Secrets {
       }
       byte[] bytes = Files.readAllBytes(root.resolve(name).resolve("v" + resolved));
       try {
-        return SecretValue.ofBytes(bytes);
+        return new AccessedSecret(resolved, SecretValue.ofBytes(bytes));
       } finally {
         Arrays.fill(bytes, (byte) 0);
       }

@@ -42,13 +42,13 @@ class ComputeEngineInstancesTest extends InstancesContract {
       "/compute/v1/projects/proj/zones/us-central1-a/operations/";
 
   private WireMockServer server;
+  private FakeComputeEngine fake;
   private ComputeEngineInstances instances;
 
   @BeforeEach
   void start() {
-    server =
-        new WireMockServer(
-            options().dynamicPort().bindAddress("127.0.0.1").extensions(new FakeComputeEngine()));
+    fake = new FakeComputeEngine();
+    server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(fake));
     server.start();
     server.stubFor(
         any(urlPathMatching("/compute/v1/.*"))
@@ -83,6 +83,67 @@ class ComputeEngineInstancesTest extends InstancesContract {
   @Override
   protected Instances instances() {
     return instances;
+  }
+
+  @Override
+  protected void writeGuestAttribute(String name, String namespace, String key, String value) {
+    fake.guestAttribute(zone(), name, namespace, key, value);
+  }
+
+  @Test
+  void stop_is_a_stop_request_with_a_request_id() {
+    instances.create(notebookSpec("nb-req"));
+
+    instances.stop("us-central1-a", "nb-req");
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/nb-req/stop"))
+            .withQueryParam(
+                "requestId", com.github.tomakehurst.wiremock.client.WireMock.matching(".{36}")));
+  }
+
+  @Test
+  void start_with_a_limit_first_sets_max_run_duration_keeping_the_rest_of_the_scheduling() {
+    instances.create(spec("spot-vm", Map.of()));
+    instances.stop("us-central1-a", "spot-vm");
+
+    instances.start("us-central1-a", "spot-vm", Duration.ofMinutes(90));
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/spot-vm/setScheduling"))
+            .withRequestBody(matchingJsonPath("$.maxRunDuration.seconds", equalTo("5400")))
+            .withRequestBody(matchingJsonPath("$.instanceTerminationAction", equalTo("DELETE")))
+            .withRequestBody(matchingJsonPath("$.provisioningModel", equalTo("SPOT"))));
+    server.verify(postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/spot-vm/start")));
+    assertThat(fake.instance("us-central1-a", "spot-vm").path("status").asText())
+        .isEqualTo("RUNNING");
+  }
+
+  @Test
+  void guest_attributes_are_read_with_the_namespace_as_query_path() {
+    instances.create(notebookSpec("nb-query"));
+
+    instances.guestAttributes("us-central1-a", "nb-query", "mlcp");
+
+    server.verify(
+        getRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/nb-query/getGuestAttributes"))
+            .withQueryParam("queryPath", equalTo("mlcp/")));
+  }
+
+  @Test
+  void notebook_spec_asks_for_guest_attributes_and_an_external_ip() {
+    instances.create(notebookSpec("nb-meta"));
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH))
+            .withRequestBody(
+                matchingJsonPath(
+                    "$.metadata.items[?(@.key == 'enable-guest-attributes')].value",
+                    equalTo("TRUE")))
+            .withRequestBody(
+                matchingJsonPath(
+                    "$.networkInterfaces[0].accessConfigs[0].type", equalTo("ONE_TO_ONE_NAT"))));
+    assertThat(instances.get("us-central1-a", "nb-meta").orElseThrow().externalIp()).isNotBlank();
   }
 
   private static String op(String name, String status) {
