@@ -29,7 +29,9 @@ public class ArtifactsApiTest {
     LocalDirectoryObjectStore store =
         new LocalDirectoryObjectStore(LocalNotebookResource.stateDir().resolve("objects"));
     for (String name :
-        new String[] {"models/churn/v1/model.json", "models/churn/v1/metrics.json", "staging/run-7/out.csv"}) {
+        new String[] {
+          "models/churn/v1/model.json", "models/churn/v1/metrics.json", "staging/run-7/out.csv"
+        }) {
       store.write(
           ObjectUri.parse("gs://mlcp-test-artifacts/" + name),
           ("content of " + name).getBytes(StandardCharsets.UTF_8),
@@ -40,27 +42,55 @@ public class ArtifactsApiTest {
 
   @Test
   void folders_list_their_objects_and_sub_folders() {
-    given().auth().oauth2(ANA).get("/v1/artifacts").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts")
+        .then()
+        .statusCode(200)
         .body("root", equalTo("gs://mlcp-test-artifacts/"))
         .body("prefixes", hasItems("models/", "staging/"));
-    given().auth().oauth2(ANA).get("/v1/artifacts?prefix=models/churn/v1/").then().statusCode(200)
-        .body("objects.path", hasItems("models/churn/v1/model.json", "models/churn/v1/metrics.json"))
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts?prefix=models/churn/v1/")
+        .then()
+        .statusCode(200)
+        .body(
+            "objects.path", hasItems("models/churn/v1/model.json", "models/churn/v1/metrics.json"))
         .body("objects[0].uri", equalTo("gs://mlcp-test-artifacts/models/churn/v1/metrics.json"));
-    given().auth().oauth2(ANA).get("/v1/artifacts?prefix=models/churn/v1/&pageSize=1").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts?prefix=models/churn/v1/&pageSize=1")
+        .then()
         .statusCode(200)
         .body("objects.size()", equalTo(1));
   }
 
   @Test
   void a_download_streams_the_bytes_locally_and_paths_stay_under_the_root() {
-    given().auth().oauth2(ANA).get("/v1/artifacts/models/churn/v1/model.json:download").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts/models/churn/v1/model.json:download")
+        .then()
         .statusCode(200)
         .header("Content-Disposition", equalTo("attachment; filename=\"model.json\""))
         .body(equalTo("content of models/churn/v1/model.json"));
     given().auth().oauth2(ANA).get("/v1/artifacts/models/nope.bin:download").then().statusCode(404);
-    given().auth().oauth2(ANA).get("/v1/artifacts/models/../../etc/passwd:download").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts/models/../../etc/passwd:download")
+        .then()
         .statusCode(org.hamcrest.Matchers.anyOf(equalTo(400), equalTo(404)));
-    given().auth().oauth2(ANA).get("/v1/artifacts?prefix=../").then().statusCode(400)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts?prefix=../")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("prefix"));
   }
 }

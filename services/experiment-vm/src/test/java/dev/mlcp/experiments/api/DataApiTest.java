@@ -27,17 +27,40 @@ public class DataApiTest {
 
   @Test
   void datasets_tables_details_and_a_bounded_preview() {
-    given().auth().oauth2(ANA).get("/v1/datasets").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets")
+        .then()
+        .statusCode(200)
         .body("datasets", hasItems("samples", "mlcp_scratch"));
-    given().auth().oauth2(ANA).get("/v1/datasets/samples/tables").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets/samples/tables")
+        .then()
+        .statusCode(200)
         .body("tables", hasItems("customers"));
-    given().auth().oauth2(ANA).get("/v1/datasets/samples/tables/customers").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets/samples/tables/customers")
+        .then()
+        .statusCode(200)
         .body("numRows", equalTo(500))
         .body("schema.name", hasItems("customer_id", "churned"));
-    given().auth().oauth2(ANA).get("/v1/datasets/samples/tables/customers/preview?limit=3").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets/samples/tables/customers/preview?limit=3")
+        .then()
         .statusCode(200)
         .body("rows.size()", equalTo(3));
-    given().auth().oauth2(ANA).get("/v1/datasets/samples/tables/customers/preview?limit=5000").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets/samples/tables/customers/preview?limit=5000")
+        .then()
         .statusCode(400)
         .body("errors[0].field", equalTo("limit"));
     given().auth().oauth2(ANA).get("/v1/datasets/samples/tables/nope").then().statusCode(404);
@@ -45,38 +68,67 @@ public class DataApiTest {
 
   @Test
   void a_dry_run_says_what_a_query_is_scans_and_costs() {
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("sql", "SELECT plan, COUNT(*) AS n FROM samples.customers GROUP BY plan"))
-        .post("/v1/queries:dryRun").then().statusCode(200)
+        .post("/v1/queries:dryRun")
+        .then()
+        .statusCode(200)
         .body("statementType", equalTo("SELECT"))
         .body("readOnly", equalTo(true))
         .body("withinCap", equalTo(true))
         .body("schema.name", hasItems("plan", "n"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("sql", "DELETE FROM samples.customers WHERE true"))
-        .post("/v1/queries:dryRun").then().statusCode(200)
+        .post("/v1/queries:dryRun")
+        .then()
+        .statusCode(200)
         .body("readOnly", equalTo(false));
   }
 
   @Test
   void a_select_runs_into_a_table_usable_for_training_and_its_result_pages_for_its_owner_only() {
     JsonPath q =
-        given().auth().oauth2(ANA).contentType("application/json")
-            .body(Map.of("sql", "SELECT customer_id, churned FROM samples.customers WHERE tenure_months < 12"))
-            .post("/v1/queries?pageSize=10").then().statusCode(201)
+        given()
+            .auth()
+            .oauth2(ANA)
+            .contentType("application/json")
+            .body(
+                Map.of(
+                    "sql",
+                    "SELECT customer_id, churned FROM samples.customers WHERE tenure_months < 12"))
+            .post("/v1/queries?pageSize=10")
+            .then()
+            .statusCode(201)
             .body("destination", startsWith("bq://"))
             .body("destination", containsString(".mlcp_scratch.q_"))
-            .extract().jsonPath();
+            .extract()
+            .jsonPath();
     assertThat(q.getList("rows")).hasSize(10);
     String id = q.getString("id");
     String next = q.getString("nextPageToken");
 
     JsonPath page =
-        given().auth().oauth2(ANA).get("/v1/queries/" + id + "/results?pageSize=5&pageToken=" + next)
-            .then().statusCode(200).extract().jsonPath();
+        given()
+            .auth()
+            .oauth2(ANA)
+            .get("/v1/queries/" + id + "/results?pageSize=5&pageToken=" + next)
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(page.getList("rows")).hasSize(5);
     given().auth().oauth2(BOB).get("/v1/queries/" + id + "/results").then().statusCode(403);
-    given().auth().oauth2(ANA).get("/v1/queries/q_00000000000000000000000000/results").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/queries/q_00000000000000000000000000/results")
+        .then()
         .statusCode(404);
   }
 
@@ -87,13 +139,23 @@ public class DataApiTest {
             "DROP TABLE samples.customers",
             "UPDATE samples.customers SET churned = true",
             "SELECT 1; DELETE FROM samples.customers")) {
-      given().auth().oauth2(ANA).contentType("application/json").body(Map.of("sql", sql))
-          .post("/v1/queries").then().statusCode(400)
+      given()
+          .auth()
+          .oauth2(ANA)
+          .contentType("application/json")
+          .body(Map.of("sql", sql))
+          .post("/v1/queries")
+          .then()
+          .statusCode(400)
           .contentType(containsString("application/problem+json"))
           .body("errors[0].field", equalTo("sql"))
           .body("detail", containsString("only read-only queries run here"));
     }
-    given().auth().oauth2(ANA).get("/v1/datasets/samples/tables/customers").then()
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/datasets/samples/tables/customers")
+        .then()
         .body("numRows", equalTo(500));
   }
 }

@@ -92,7 +92,10 @@ public class ExperimentsApiTest {
 
   static boolean vmDirExists(String instance) {
     return Files.exists(
-        LocalNotebookResource.stateDir().resolve("instances").resolve(instance).resolve("instance.json"));
+        LocalNotebookResource.stateDir()
+            .resolve("instances")
+            .resolve(instance)
+            .resolve("instance.json"));
   }
 
   @Test
@@ -130,16 +133,35 @@ public class ExperimentsApiTest {
     create(BOB, Map.of("name", bob));
 
     List<String> anas =
-        given().auth().oauth2(ANA).get("/v1/experiments?pageSize=200").then().statusCode(200)
-            .extract().jsonPath().getList("experiments.name");
+        given()
+            .auth()
+            .oauth2(ANA)
+            .get("/v1/experiments?pageSize=200")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("experiments.name");
     List<String> all =
-        given().auth().oauth2(ADMIN).get("/v1/experiments?state=RUNNING&pageSize=200").then()
-            .statusCode(200).extract().jsonPath().getList("experiments.name");
+        given()
+            .auth()
+            .oauth2(ADMIN)
+            .get("/v1/experiments?state=RUNNING&pageSize=200")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("experiments.name");
 
     assertThat(anas).contains(ana).doesNotContain(bob);
     assertThat(all).contains(ana, bob);
     given().auth().oauth2(ANA).get("/v1/experiments?owner=bob@example.com").then().statusCode(403);
-    given().auth().oauth2(ANA).get("/v1/experiments?state=SLEEPING").then().statusCode(400)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/experiments?state=SLEEPING")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("state"));
   }
 
@@ -148,36 +170,82 @@ public class ExperimentsApiTest {
     String name = name("ana-private");
     create(ANA, Map.of("name", name));
 
-    given().auth().oauth2(BOB).get("/v1/experiments/" + name).then().statusCode(403)
+    given()
+        .auth()
+        .oauth2(BOB)
+        .get("/v1/experiments/" + name)
+        .then()
+        .statusCode(403)
         .contentType(containsString("application/problem+json"));
     given().auth().oauth2(BOB).delete("/v1/experiments/" + name).then().statusCode(403);
     given().auth().oauth2(BOB).post("/v1/experiments/" + name + ":stop").then().statusCode(403);
-    given().auth().oauth2(BOB).contentType("application/json").body(Map.of("by", "PT1H"))
-        .post("/v1/experiments/" + name + ":extend").then().statusCode(403);
+    given()
+        .auth()
+        .oauth2(BOB)
+        .contentType("application/json")
+        .body(Map.of("by", "PT1H"))
+        .post("/v1/experiments/" + name + ":extend")
+        .then()
+        .statusCode(403);
     given().auth().oauth2(BOB).get("/v1/experiments/no-such-thing").then().statusCode(404);
     assertThat(get(ANA, name).getString("state")).isEqualTo("RUNNING");
   }
 
   @Test
   void requests_beyond_the_rules_or_the_caps_are_refused_naming_field_and_cap() {
-    given().auth().oauth2(ANA).contentType("application/json").body(Map.of("name", "Bad_Name"))
-        .post("/v1/experiments").then().statusCode(400)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("name", "Bad_Name"))
+        .post("/v1/experiments")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("name"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name("ana-ttl"), "ttl", "PT48H"))
-        .post("/v1/experiments").then().statusCode(400)
+        .post("/v1/experiments")
+        .then()
+        .statusCode(400)
         .body("detail", containsString("mlcp.experiments.caps.max-ttl = PT24H"));
-    given().auth().oauth2(ANA).contentType("application/json")
-        .body(Map.of("name", name("ana-gpu"), "machineType", "n1-standard-8", "acceleratorType", "nvidia-h100-80gb", "acceleratorCount", 1))
-        .post("/v1/experiments").then().statusCode(400)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(
+            Map.of(
+                "name",
+                name("ana-gpu"),
+                "machineType",
+                "n1-standard-8",
+                "acceleratorType",
+                "nvidia-h100-80gb",
+                "acceleratorCount",
+                1))
+        .post("/v1/experiments")
+        .then()
+        .statusCode(400)
         .body("detail", containsString("mlcp.experiments.caps.allowed-accelerators"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name("ana-dur"), "idleTimeout", "an hour"))
-        .post("/v1/experiments").then().statusCode(400)
+        .post("/v1/experiments")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("idleTimeout"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name("ana-zones"), "zones", List.of("Not A Zone")))
-        .post("/v1/experiments").then().statusCode(400);
+        .post("/v1/experiments")
+        .then()
+        .statusCode(400);
   }
 
   @Test
@@ -186,21 +254,44 @@ public class ExperimentsApiTest {
     create(ANA, Map.of("name", name, "ttl", "PT1H"));
 
     JsonPath stopped =
-        given().auth().oauth2(ANA).post("/v1/experiments/" + name + ":stop").then().statusCode(200)
-            .extract().jsonPath();
+        given()
+            .auth()
+            .oauth2(ANA)
+            .post("/v1/experiments/" + name + ":stop")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(stopped.getString("state")).isEqualTo("STOPPED");
     assertThat(await(name, x -> "TERMINATED".equals(x.getString("vmStatus"))).getString("state"))
         .isEqualTo("STOPPED");
     assertThat(vmDirExists("nb-" + name)).isTrue(); // the disk is kept
 
-    given().auth().oauth2(ANA).post("/v1/experiments/" + name + ":start").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .post("/v1/experiments/" + name + ":start")
+        .then()
+        .statusCode(200)
         .body("state", equalTo("RUNNING"));
     await(name, x -> "RUNNING".equals(x.getString("vmStatus")));
 
-    given().auth().oauth2(ANA).contentType("application/json").body(Map.of("by", "PT2H"))
-        .post("/v1/experiments/" + name + ":extend").then().statusCode(200);
-    given().auth().oauth2(ANA).contentType("application/json").body(Map.of("by", "PT30H"))
-        .post("/v1/experiments/" + name + ":extend").then().statusCode(400)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("by", "PT2H"))
+        .post("/v1/experiments/" + name + ":extend")
+        .then()
+        .statusCode(200);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("by", "PT30H"))
+        .post("/v1/experiments/" + name + ":extend")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("by"))
         .body("detail", containsString("mlcp.experiments.caps.max-ttl"));
   }
@@ -210,9 +301,19 @@ public class ExperimentsApiTest {
     String name = name("ana-done");
     create(ANA, Map.of("name", name));
 
-    given().auth().oauth2(ANA).delete("/v1/experiments/" + name).then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .delete("/v1/experiments/" + name)
+        .then()
+        .statusCode(200)
         .body("state", equalTo("DELETED"));
-    given().auth().oauth2(ANA).delete("/v1/experiments/" + name).then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .delete("/v1/experiments/" + name)
+        .then()
+        .statusCode(200)
         .body("state", equalTo("DELETED"))
         .body("reason", equalTo("deleted by ana@example.com"));
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -231,9 +332,17 @@ public class ExperimentsApiTest {
     given().auth().oauth2(ANA).post("/internal/reap").then().statusCode(403);
     Thread.sleep(2_500);
     JsonPath report =
-        given().auth().oauth2(ADMIN).post("/internal/reap").then().statusCode(200).extract().jsonPath();
+        given()
+            .auth()
+            .oauth2(ADMIN)
+            .post("/internal/reap")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
 
-    assertThat(report.getList("actions", String.class)).anyMatch(a -> a.startsWith("stopped nb-" + name));
+    assertThat(report.getList("actions", String.class))
+        .anyMatch(a -> a.startsWith("stopped nb-" + name));
     JsonPath e = get(ANA, name);
     assertThat(e.getString("state")).isEqualTo("STOPPED");
     assertThat(e.getString("reason")).contains("idle for");

@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A secret's value never reaches a log line (at any level, exceptions included) nor a state file
- * outside the secret store: every log record of the application (the test JVM runs it) is
- * captured while a value is created, read, added, refused and echoed in bad requests, then
- * grepped for the value.
+ * outside the secret store: every log record of the application (the test JVM runs it) is captured
+ * while a value is created, read, added, refused and echoed in bad requests, then grepped for the
+ * value.
  */
 @QuarkusTest
 @WithTestResource(PubSubEmulatorResource.class)
@@ -88,24 +88,56 @@ class SecretNeverLoggedTest {
   @Test
   void no_log_line_and_no_state_file_holds_a_secret_value() throws Exception {
     String name = "canary-" + System.nanoTime();
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name, "value", VALUE, "readers", List.of("bob@example.com")))
-        .post("/v1/secrets").then().statusCode(201);
+        .post("/v1/secrets")
+        .then()
+        .statusCode(201);
     given().auth().oauth2(ANA).get("/v1/secrets/" + name + ":access").then().statusCode(200);
     given().auth().oauth2(EVE).get("/v1/secrets/" + name + ":access").then().statusCode(403);
-    given().auth().oauth2(ANA).contentType("application/json").body(Map.of("value", SECOND))
-        .post("/v1/secrets/" + name + "/versions").then().statusCode(201);
-    given().auth().oauth2(EVE).contentType("application/json").body(Map.of("value", SECOND))
-        .post("/v1/secrets/" + name + "/versions").then().statusCode(403);
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("value", SECOND))
+        .post("/v1/secrets/" + name + "/versions")
+        .then()
+        .statusCode(201);
+    given()
+        .auth()
+        .oauth2(EVE)
+        .contentType("application/json")
+        .body(Map.of("value", SECOND))
+        .post("/v1/secrets/" + name + "/versions")
+        .then()
+        .statusCode(403);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name, "value", VALUE))
-        .post("/v1/secrets").then().statusCode(409);
-    given().auth().oauth2(ANA).contentType("application/json")
+        .post("/v1/secrets")
+        .then()
+        .statusCode(409);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", "bad name", "value", VALUE))
-        .post("/v1/secrets").then().statusCode(400);
-    given().auth().oauth2(ANA).contentType("application/json")
+        .post("/v1/secrets")
+        .then()
+        .statusCode(400);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body("{\"name\": \"x\", \"value\": \"" + VALUE + "\", \"readers\": 7}")
-        .post("/v1/secrets").then().statusCode(400);
+        .post("/v1/secrets")
+        .then()
+        .statusCode(400);
     given().auth().oauth2(ANA).get("/v1/secrets/" + name + "/accesses").then().statusCode(200);
 
     List<String> logged;

@@ -32,9 +32,23 @@ public class SecretsApiTest {
   }
 
   static void create(String name, String value, List<String> readers) {
-    given().auth().oauth2(ANA).contentType("application/json")
-        .body(Map.of("name", name, "value", value, "labels", Map.of("vendor", "openai"), "readers", readers))
-        .post("/v1/secrets").then().statusCode(201)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(
+            Map.of(
+                "name",
+                name,
+                "value",
+                value,
+                "labels",
+                Map.of("vendor", "openai"),
+                "readers",
+                readers))
+        .post("/v1/secrets")
+        .then()
+        .statusCode(201)
         .body("owner", equalTo("ana@example.com"))
         .body("readers", hasItem("bob@example.com"))
         .body(not(containsString(value)));
@@ -46,17 +60,36 @@ public class SecretsApiTest {
     String value = "sk-test-" + name;
     create(name, value, List.of("bob@example.com"));
 
-    given().auth().oauth2(ANA).get("/v1/secrets/" + name + ":access").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/secrets/" + name + ":access")
+        .then()
+        .statusCode(200)
         .header("Cache-Control", equalTo("no-store"))
         .body("value", equalTo(value))
         .body("version", equalTo("1"));
-    given().auth().oauth2(BOB).get("/v1/secrets/" + name + ":access?version=1").then()
+    given()
+        .auth()
+        .oauth2(BOB)
+        .get("/v1/secrets/" + name + ":access?version=1")
+        .then()
         .statusCode(200)
         .body("value", equalTo(value));
     given().auth().oauth2(ADMIN).get("/v1/secrets/" + name + ":access").then().statusCode(200);
-    given().auth().oauth2(EVE).get("/v1/secrets/" + name + ":access").then().statusCode(403)
+    given()
+        .auth()
+        .oauth2(EVE)
+        .get("/v1/secrets/" + name + ":access")
+        .then()
+        .statusCode(403)
         .body(not(containsString(value)));
-    given().auth().oauth2(EVE).get("/v1/secrets").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(EVE)
+        .get("/v1/secrets")
+        .then()
+        .statusCode(200)
         .body("secrets.find { it.name == '" + name + "' }.mayRead", equalTo(false))
         .body(not(containsString(value)));
   }
@@ -66,20 +99,47 @@ public class SecretsApiTest {
     String name = newName();
     create(name, "sk-one-" + name, List.of("bob@example.com"));
 
-    given().auth().oauth2(BOB).contentType("application/json").body(Map.of("value", "x"))
-        .post("/v1/secrets/" + name + "/versions").then().statusCode(403);
-    given().auth().oauth2(ANA).contentType("application/json").body(Map.of("value", "sk-two-" + name))
-        .post("/v1/secrets/" + name + "/versions").then().statusCode(201)
+    given()
+        .auth()
+        .oauth2(BOB)
+        .contentType("application/json")
+        .body(Map.of("value", "x"))
+        .post("/v1/secrets/" + name + "/versions")
+        .then()
+        .statusCode(403);
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("value", "sk-two-" + name))
+        .post("/v1/secrets/" + name + "/versions")
+        .then()
+        .statusCode(201)
         .body("version", equalTo("2"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("readers", List.of("eve@example.com")))
-        .put("/v1/secrets/" + name + "/readers").then().statusCode(200)
+        .put("/v1/secrets/" + name + "/readers")
+        .then()
+        .statusCode(200)
         .body("readers", equalTo(List.of("eve@example.com")));
-    given().auth().oauth2(EVE).get("/v1/secrets/" + name + ":access").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(EVE)
+        .get("/v1/secrets/" + name + ":access")
+        .then()
+        .statusCode(200)
         .body("version", equalTo("2"));
     given().auth().oauth2(BOB).get("/v1/secrets/" + name + ":access").then().statusCode(403);
 
-    given().auth().oauth2(ANA).get("/v1/secrets/" + name + "/accesses").then().statusCode(200)
+    given()
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/secrets/" + name + "/accesses")
+        .then()
+        .statusCode(200)
         .body("accesses.size()", equalTo(5))
         .body("accesses[0].actor", equalTo("bob@example.com"))
         .body("accesses[0].outcome", equalTo("DENIED"))
@@ -93,21 +153,36 @@ public class SecretsApiTest {
   @Test
   void bad_requests_name_the_field_and_never_echo_the_value() {
     String value = "sk-never-echo-" + System.nanoTime();
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", "has space", "value", value))
-        .post("/v1/secrets").then().statusCode(400)
+        .post("/v1/secrets")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("name"))
         .body(not(containsString(value)));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", newName(), "value", value, "readers", List.of("not an email")))
-        .post("/v1/secrets").then().statusCode(400)
+        .post("/v1/secrets")
+        .then()
+        .statusCode(400)
         .body("errors[0].field", equalTo("readers"))
         .body(not(containsString(value)));
     String name = newName();
     create(name, value, List.of("bob@example.com"));
-    given().auth().oauth2(ANA).contentType("application/json")
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
         .body(Map.of("name", name, "value", value))
-        .post("/v1/secrets").then().statusCode(409)
+        .post("/v1/secrets")
+        .then()
+        .statusCode(409)
         .body(not(containsString(value)));
   }
 }

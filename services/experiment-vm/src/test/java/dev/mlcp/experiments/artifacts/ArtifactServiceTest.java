@@ -26,7 +26,9 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Browsing the artifacts root folder by folder and downloading: signed on GCS, streamed locally. */
+/**
+ * Browsing the artifacts root folder by folder and downloading: signed on GCS, streamed locally.
+ */
 class ArtifactServiceTest {
   @TempDir Path dir;
 
@@ -44,7 +46,8 @@ class ArtifactServiceTest {
     put(store, "models/churn/v2/model.json", "{}");
     put(store, "models/README.md", "models");
     put(store, "staging/run-1/model.json", "{}");
-    return new ArtifactService(store, ObjectUri.parse("gs://mlcp-artifacts/models"), Duration.ofMinutes(15));
+    return new ArtifactService(
+        store, ObjectUri.parse("gs://mlcp-artifacts/models"), Duration.ofMinutes(15));
   }
 
   @Test
@@ -55,8 +58,12 @@ class ArtifactServiceTest {
     ObjectListing churn = artifacts.list("churn/", 50, null);
 
     assertThat(root.prefixes()).containsExactly("models/churn/");
-    assertThat(root.objects()).extracting(m -> artifacts.relative(m.uri().name())).containsExactly("README.md");
-    assertThat(churn.prefixes()).extracting(artifacts::relative).containsExactly("churn/v1/", "churn/v2/");
+    assertThat(root.objects())
+        .extracting(m -> artifacts.relative(m.uri().name()))
+        .containsExactly("README.md");
+    assertThat(churn.prefixes())
+        .extracting(artifacts::relative)
+        .containsExactly("churn/v1/", "churn/v2/");
     assertThat(artifacts.list("churn/v1/", 1, null).nextPageToken()).isNotNull();
   }
 
@@ -64,8 +71,11 @@ class ArtifactServiceTest {
   void paths_cannot_leave_the_root() {
     ArtifactService artifacts = artifacts(new LocalDirectoryObjectStore(dir));
 
-    for (String bad : new String[] {"../staging/run-1/model.json", "/etc/passwd", "a//b", "churn/./x", "a\\b"}) {
-      assertThatThrownBy(() -> artifacts.download(bad)).as(bad).isInstanceOf(InvalidArtifactPathException.class);
+    for (String bad :
+        new String[] {"../staging/run-1/model.json", "/etc/passwd", "a//b", "churn/./x", "a\\b"}) {
+      assertThatThrownBy(() -> artifacts.download(bad))
+          .as(bad)
+          .isInstanceOf(InvalidArtifactPathException.class);
     }
     assertThatThrownBy(() -> artifacts.list("../staging/", 10, null))
         .isInstanceOf(InvalidArtifactPathException.class);
@@ -79,11 +89,13 @@ class ArtifactServiceTest {
 
     assertThat(download.url()).isNull();
     try (var read = download.read()) {
-      assertThat(new String(read.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"w\": [1, 2]}");
+      assertThat(new String(read.readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("{\"w\": [1, 2]}");
     }
     assertThatThrownBy(() -> artifacts.download("churn/v9/model.json"))
         .isInstanceOfSatisfying(
-            PlatformException.class, e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.NOT_FOUND));
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.NOT_FOUND));
   }
 
   @Test

@@ -71,7 +71,14 @@ class NotebookBenchTest {
                   String.format(Locale.ROOT, "exp-01hx%022d", i),
                   name,
                   "user" + (i % 50) + "@example.com",
-                  new VmShape("n1-standard-4", null, 0, 100, "projects/p1234/global/images/i", false, false),
+                  new VmShape(
+                      "n1-standard-4",
+                      null,
+                      0,
+                      100,
+                      "projects/p1234/global/images/i",
+                      false,
+                      false),
                   List.of("europe-west4-a"),
                   Duration.ofHours(8),
                   Duration.ofHours(1),
@@ -104,7 +111,8 @@ class NotebookBenchTest {
       int seen = 0;
       String token = null;
       do {
-        Page<Experiment> page = f.experiments.list(ExperimentRepository.ALL, ExperimentRepository.YES, 200, token);
+        Page<Experiment> page =
+            f.experiments.list(ExperimentRepository.ALL, ExperimentRepository.YES, 200, token);
         seen += page.items().size();
         token = page.nextPageToken();
       } while (token != null);
@@ -114,7 +122,9 @@ class NotebookBenchTest {
       f.experiments.list(ExperimentRepository.ALL, ExperimentRepository.YES, 50, null);
       firstPage.add((System.nanoTime() - t) / 1_000_000);
     }
-    bench("list %d experiments (5 pages of 200): p50 %d ms; first page of 50: p50 %d ms", N, p50(full), p50(firstPage));
+    bench(
+        "list %d experiments (5 pages of 200): p50 %d ms; first page of 50: p50 %d ms",
+        N, p50(full), p50(firstPage));
 
     // Half the VMs could be idle by now (70 minutes later) and say so; the rest were active.
     f.clock.advance(Duration.ofMinutes(70));
@@ -122,15 +132,21 @@ class NotebookBenchTest {
       String beat =
           i % 2 == 0
               ? NotebookFixture.heartbeat(f.clock.instant(), f.clock.instant(), "kernel")
-              : NotebookFixture.heartbeat(f.clock.instant(), f.clock.instant().minus(Duration.ofMinutes(5)));
+              : NotebookFixture.heartbeat(
+                  f.clock.instant(), f.clock.instant().minus(Duration.ofMinutes(5)));
       vms.heartbeat(all.get(i).instance(), beat);
     }
     List<Long> passes = new ArrayList<>();
     Reaper.Report first = f.reaper.reap();
     bench(
         "reaper pass over %d live experiments and %d VMs (first, reads every heartbeat): %d ms, %d Compute calls (%d list pages, %d guest-attribute reads), %d actions",
-        first.liveExperiments(), first.instancesSeen(), first.millis(), first.computeCalls(),
-        first.computeCalls() - first.guestAttributeReads(), first.guestAttributeReads(), first.actions().size());
+        first.liveExperiments(),
+        first.instancesSeen(),
+        first.millis(),
+        first.computeCalls(),
+        first.computeCalls() - first.guestAttributeReads(),
+        first.guestAttributeReads(),
+        first.actions().size());
     Reaper.Report steady = null;
     for (int round = 0; round < 5; round++) {
       steady = f.reaper.reap();
@@ -160,7 +176,13 @@ class NotebookBenchTest {
                 store,
                 new LocalFileSecrets(state.resolve("secrets"), Clock.systemUTC()),
                 new JsonLinesLogs(state.resolve("logs")),
-                Map.of("MLCP_IMAGE_MAP", imageMap.toString(), "MLCP_HEARTBEAT_SECONDS", "0.2", "MLCP_JUPYTER_PORT", "0"),
+                Map.of(
+                    "MLCP_IMAGE_MAP",
+                    imageMap.toString(),
+                    "MLCP_HEARTBEAT_SECONDS",
+                    "0.2",
+                    "MLCP_JUPYTER_PORT",
+                    "0"),
                 "mlcp-run-id"))) {
       NotebookFixture f = new NotebookFixture(dir.resolve("f"), instances);
       List<Long> running = new ArrayList<>();
@@ -173,7 +195,8 @@ class NotebookBenchTest {
         ExperimentService.Observation seen;
         do {
           seen = f.service.observe(f.experiments.find(e.id()).orElseThrow());
-          if (seen.experiment().heartbeat() != null && seen.experiment().heartbeat().port() != null) {
+          if (seen.experiment().heartbeat() != null
+              && seen.experiment().heartbeat().port() != null) {
             break;
           }
           Thread.sleep(20);
@@ -182,8 +205,12 @@ class NotebookBenchTest {
         assertThat(seen.experiment().heartbeat()).isNotNull();
         f.service.delete(seen.experiment(), "bench@example.com");
       }
-      bench("create -> RUNNING with internal IP, local mode: p50 %d ms (n=10, max %d ms)", p50(running), Collections.max(running));
-      bench("create -> first heartbeat (JupyterLab's port: the URL), local mode: p50 %d ms (n=10, max %d ms)", p50(address), Collections.max(address));
+      bench(
+          "create -> RUNNING with internal IP, local mode: p50 %d ms (n=10, max %d ms)",
+          p50(running), Collections.max(running));
+      bench(
+          "create -> first heartbeat (JupyterLab's port: the URL), local mode: p50 %d ms (n=10, max %d ms)",
+          p50(address), Collections.max(address));
     }
   }
 }

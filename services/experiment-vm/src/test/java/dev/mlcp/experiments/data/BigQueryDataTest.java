@@ -71,7 +71,8 @@ class BigQueryDataTest {
             NotebookFixture.JSON,
             new UlidIdGenerator(Clock.systemUTC(), new SecureRandom()),
             Clock.systemUTC(),
-            new DataService.Limits("mlcp-proj", "mlcp_scratch", 1_000_000, 6.25, 100, 500, 100_000));
+            new DataService.Limits(
+                "mlcp-proj", "mlcp_scratch", 1_000_000, 6.25, 100, 500, 100_000));
   }
 
   @AfterEach

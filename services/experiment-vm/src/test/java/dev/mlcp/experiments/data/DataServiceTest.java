@@ -144,8 +144,7 @@ class DataServiceTest {
             InvalidQueryException.class, e -> assertThat(e.field()).isEqualTo("sql"));
     assertThatThrownBy(() -> data.dryRun("SELECT * FROM samples.nope"))
         .isInstanceOf(InvalidQueryException.class);
-    assertThatThrownBy(() -> data.dryRun(" "))
-        .isInstanceOf(InvalidQueryException.class);
+    assertThatThrownBy(() -> data.dryRun(" ")).isInstanceOf(InvalidQueryException.class);
   }
 
   /** A warehouse whose dry runs scan a lot, as BigQuery's would on a big table. */
@@ -182,7 +181,8 @@ class DataServiceTest {
     }
 
     @Override
-    public void insertRows(TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
+    public void insertRows(
+        TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
       delegate.insertRows(table, schemaIfMissing, rows);
     }
   }

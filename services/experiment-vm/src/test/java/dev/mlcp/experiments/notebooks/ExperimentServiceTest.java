@@ -68,7 +68,9 @@ class ExperimentServiceTest {
               assertThat(e.reason()).isEqualTo("ZONE_RESOURCE_POOL_EXHAUSTED");
               assertThat(e.zonesTried()).containsExactly("europe-west4-a", "europe-west4-b");
             });
-    assertThat(f.service.byName("ana-full")).get().extracting(Experiment::state)
+    assertThat(f.service.byName("ana-full"))
+        .get()
+        .extracting(Experiment::state)
         .isEqualTo(ExperimentState.FAILED);
     assertThat(vms.vms).isEmpty();
   }
@@ -105,14 +107,19 @@ class ExperimentServiceTest {
         .isInstanceOf(PlatformException.class);
 
     assertThat(vms.vms).isEmpty();
-    assertThat(vms.deletes).contains("nb-ana-timeout@europe-west4-a", "nb-ana-timeout@europe-west4-b");
+    assertThat(vms.deletes)
+        .contains("nb-ana-timeout@europe-west4-a", "nb-ana-timeout@europe-west4-b");
     assertThat(f.service.byName("ana-timeout").orElseThrow().state())
         .isEqualTo(ExperimentState.FAILED);
   }
 
   @Test
   void a_vm_of_the_same_name_that_is_not_ours_is_never_deleted() {
-    vms.put("nb-ana-old", "europe-west4-a", dev.mlcp.platform.instances.InstanceStatus.STOPPING, java.util.Map.of());
+    vms.put(
+        "nb-ana-old",
+        "europe-west4-a",
+        dev.mlcp.platform.instances.InstanceStatus.STOPPING,
+        java.util.Map.of());
 
     assertThatThrownBy(() -> f.service.create(ANA, named("ana-old")))
         .isInstanceOf(ExperimentConflictException.class)
@@ -134,7 +141,8 @@ class ExperimentServiceTest {
 
     assertThat(second.id()).isNotEqualTo(first.id());
     assertThat(f.service.byName("shared-name").orElseThrow().owner()).isEqualTo("bob@example.com");
-    assertThat(f.experiments.find(first.id()).orElseThrow().state()).isEqualTo(ExperimentState.DELETED);
+    assertThat(f.experiments.find(first.id()).orElseThrow().state())
+        .isEqualTo(ExperimentState.DELETED);
   }
 
   @Test
@@ -178,7 +186,8 @@ class ExperimentServiceTest {
 
     assertThatThrownBy(() -> f.service.start(e, ANA))
         .isInstanceOfSatisfying(
-            CapacityException.class, c -> assertThat(c.zonesTried()).containsExactly("europe-west4-a"));
+            CapacityException.class,
+            c -> assertThat(c.zonesTried()).containsExactly("europe-west4-a"));
     Experiment after = f.service.byName("ana-nocap").orElseThrow();
     assertThat(after.state()).isEqualTo(ExperimentState.STOPPED);
     assertThat(after.reason()).contains("start failed");

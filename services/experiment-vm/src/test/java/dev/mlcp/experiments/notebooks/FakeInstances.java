@@ -91,8 +91,15 @@ public final class FakeInstances implements Instances {
     vms.put(
         name,
         new Instance(
-            vm.name(), vm.zone(), status, vm.machineType(), vm.spot(), vm.labels(), vm.networkIp(),
-            vm.externalIp(), vm.created()));
+            vm.name(),
+            vm.zone(),
+            status,
+            vm.machineType(),
+            vm.spot(),
+            vm.labels(),
+            vm.networkIp(),
+            vm.externalIp(),
+            vm.created()));
   }
 
   @Override

@@ -34,10 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The notebook domain over the real Compute Engine adapter, against the platform's stateful
- * Compute REST stand-in: zone fall-through on a stockout, a quota with GCE's reason and the quota's
- * name, the VM's contract (guest attributes, maxRunDuration with DELETE), idle VMs stopped from
- * their guest attributes, starts that carry the hard limit over, orphans deleted.
+ * The notebook domain over the real Compute Engine adapter, against the platform's stateful Compute
+ * REST stand-in: zone fall-through on a stockout, a quota with GCE's reason and the quota's name,
+ * the VM's contract (guest attributes, maxRunDuration with DELETE), idle VMs stopped from their
+ * guest attributes, starts that carry the hard limit over, orphans deleted.
  */
 class GcpNotebooksTest {
   private static final String ANA = "ana@example.com";
@@ -91,7 +91,8 @@ class GcpNotebooksTest {
             .willReturn(
                 aResponse()
                     .withHeader("Content-Type", "application/json")
-                    .withBody("{\"kind\":\"compute#operation\",\"name\":\"op-x\",\"status\":\"PENDING\"}")));
+                    .withBody(
+                        "{\"kind\":\"compute#operation\",\"name\":\"op-x\",\"status\":\"PENDING\"}")));
     server.stubFor(
         get(urlPathEqualTo(zonePath + "/operations/op-x"))
             .atPriority(1)
@@ -128,14 +129,18 @@ class GcpNotebooksTest {
             .withRequestBody(
                 matchingJsonPath(
                     "$.metadata.items[?(@.key == 'mlcp-mode')].value", equalTo("notebook")))
-            .withRequestBody(matchingJsonPath("$.scheduling.maxRunDuration.seconds", equalTo("86400")))
+            .withRequestBody(
+                matchingJsonPath("$.scheduling.maxRunDuration.seconds", equalTo("86400")))
             .withRequestBody(
                 matchingJsonPath("$.scheduling.instanceTerminationAction", equalTo("DELETE"))));
   }
 
   @Test
   void a_quota_is_answered_with_gce_reason_and_the_quota_name_and_nothing_left() {
-    operationFails(ZONE_A, "QUOTA_EXCEEDED", "Quota 'NVIDIA_T4_GPUS' exceeded.  Limit: 0.0 in region europe-west4.");
+    operationFails(
+        ZONE_A,
+        "QUOTA_EXCEEDED",
+        "Quota 'NVIDIA_T4_GPUS' exceeded.  Limit: 0.0 in region europe-west4.");
 
     assertThatThrownBy(() -> f.service.create(ANA, named("ana-quota")))
         .isInstanceOfSatisfying(
@@ -147,7 +152,8 @@ class GcpNotebooksTest {
             });
     assertThat(gce.instance("europe-west4-a", "nb-ana-quota")).isNull();
     assertThat(gce.instance("europe-west4-b", "nb-ana-quota")).isNull();
-    assertThat(f.service.byName("ana-quota").orElseThrow().state()).isEqualTo(ExperimentState.FAILED);
+    assertThat(f.service.byName("ana-quota").orElseThrow().state())
+        .isEqualTo(ExperimentState.FAILED);
   }
 
   @Test
@@ -155,11 +161,16 @@ class GcpNotebooksTest {
     f.service.create(ANA, named("ana-idle"));
     f.clock.advance(Duration.ofMinutes(70));
     gce.guestAttribute(
-        "europe-west4-a", "nb-ana-idle", "mlcp", "heartbeat", heartbeat(f.clock.instant(), T0.plusSeconds(30)));
+        "europe-west4-a",
+        "nb-ana-idle",
+        "mlcp",
+        "heartbeat",
+        heartbeat(f.clock.instant(), T0.plusSeconds(30)));
 
     Reaper.Report report = f.reaper.reap();
 
-    assertThat(f.service.byName("ana-idle").orElseThrow().state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(f.service.byName("ana-idle").orElseThrow().state())
+        .isEqualTo(ExperimentState.STOPPED);
     server.verify(
         getRequestedFor(urlPathEqualTo(ZONE_A + "/instances/nb-ana-idle/getGuestAttributes"))
             .withQueryParam("queryPath", equalTo("mlcp/")));
@@ -199,7 +210,9 @@ class GcpNotebooksTest {
 
     assertThat(gce.instance("europe-west4-a", "nb-ana-expires")).isNull();
     assertThat(gce.instance("europe-west4-a", "nb-ana-orphan")).isNull();
-    assertThat(f.service.byName("ana-expires").orElseThrow().state()).isEqualTo(ExperimentState.DELETED);
-    assertThat(f.service.byName("ana-vanishes").orElseThrow().state()).isEqualTo(ExperimentState.DELETED);
+    assertThat(f.service.byName("ana-expires").orElseThrow().state())
+        .isEqualTo(ExperimentState.DELETED);
+    assertThat(f.service.byName("ana-vanishes").orElseThrow().state())
+        .isEqualTo(ExperimentState.DELETED);
   }
 }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Idleness from heartbeats as the agent writes them (recorded in {@code heartbeats/}, the same
  * samples the agent's own test derives from recorded Jupyter responses): a busy kernel is activity,
- * an open idle kernel only dates its last run, a terminal's last use counts, nothing at all is
- * idle from the VM's start, and no or a stale heartbeat is unknown (active until the TTL).
+ * an open idle kernel only dates its last run, a terminal's last use counts, nothing at all is idle
+ * from the VM's start, and no or a stale heartbeat is unknown (active until the TTL).
  */
 class IdlenessTest {
   private static final Duration TIMEOUT = Duration.ofMinutes(60);
@@ -28,7 +28,8 @@ class IdlenessTest {
   private static Heartbeat recorded(String name) {
     try (InputStream in =
         IdlenessTest.class.getClassLoader().getResourceAsStream("heartbeats/" + name + ".json")) {
-      return Heartbeat.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), JSON).orElseThrow();
+      return Heartbeat.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), JSON)
+          .orElseThrow();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -18,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The notebook domain wired over a local object store (state), a fake or real {@link Instances},
- * a clock tests move and a relay that records published events.
+ * The notebook domain wired over a local object store (state), a fake or real {@link Instances}, a
+ * clock tests move and a relay that records published events.
  */
 public final class NotebookFixture {
   public static final Instant T0 = Instant.parse("2026-05-04T08:00:00Z");

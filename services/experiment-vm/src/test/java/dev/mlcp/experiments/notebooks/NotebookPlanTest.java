@@ -21,7 +21,14 @@ class NotebookPlanTest {
         "exp-01hx0000000000000000000000",
         "ana-gpu",
         "Ana.Lopez@Example.com",
-        new VmShape(machine, gpu, count, 200, "projects/deeplearning-platform-release/global/images/family/f", true, true),
+        new VmShape(
+            machine,
+            gpu,
+            count,
+            200,
+            "projects/deeplearning-platform-release/global/images/family/f",
+            true,
+            true),
         List.of("europe-west4-b", "europe-west4-a"),
         Duration.ofHours(8),
         Duration.ofHours(1),
@@ -47,7 +54,9 @@ class NotebookPlanTest {
     assertThat(spec.labels())
         .containsEntry("mlcp-experiment", "ana-gpu")
         .containsEntry("mlcp-experiment-id", "exp-01hx0000000000000000000000");
-    assertThat(spec.accelerators()).singleElement().satisfies(a -> assertThat(a.count()).isEqualTo(2));
+    assertThat(spec.accelerators())
+        .singleElement()
+        .satisfies(a -> assertThat(a.count()).isEqualTo(2));
     assertThat(spec.bootDisk().sizeGb()).isEqualTo(200);
     assertThat(spec.spot()).isTrue();
     assertThat(spec.externalIp()).isTrue();

@@ -32,8 +32,17 @@ class NotebookPolicyTest {
       Duration ttl,
       Duration idle) {
     return new ExperimentRequest(
-        name, machineType, acceleratorType, acceleratorCount, diskGb, image, zones, null, externalIp,
-        ttl, idle);
+        name,
+        machineType,
+        acceleratorType,
+        acceleratorCount,
+        diskGb,
+        image,
+        zones,
+        null,
+        externalIp,
+        ttl,
+        idle);
   }
 
   private static ExperimentRequest named(String name) {
@@ -76,7 +85,18 @@ class NotebookPolicyTest {
   @Test
   void a_gpu_request_gets_the_gpu_image_and_one_gpu_by_default() {
     NotebookPolicy.Resolved r =
-        policy.resolve(request("gpu", "n1-standard-8", "nvidia-tesla-t4", null, null, null, null, null, null, null));
+        policy.resolve(
+            request(
+                "gpu",
+                "n1-standard-8",
+                "nvidia-tesla-t4",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
 
     assertThat(r.shape().acceleratorCount()).isEqualTo(1);
     assertThat(r.shape().imageFamily()).endsWith("common-cu124-notebooks");
@@ -94,7 +114,10 @@ class NotebookPolicyTest {
 
   @Test
   void machine_types_and_images_must_look_like_gce_ones() {
-    invalid(request("x", "N1_STANDARD", null, null, null, null, null, null, null, null), "machineType", "machine type");
+    invalid(
+        request("x", "N1_STANDARD", null, null, null, null, null, null, null, null),
+        "machineType",
+        "machine type");
     invalid(
         request("x", null, null, null, null, "https://evil.example/image", null, null, null, null),
         "imageFamily",
@@ -103,12 +126,18 @@ class NotebookPolicyTest {
 
   @Test
   void accelerators_need_a_type_an_allowed_one_a_gce_count_and_the_right_family() {
-    invalid(request("x", null, null, 2, null, null, null, null, null, null), "acceleratorType", "required");
+    invalid(
+        request("x", null, null, 2, null, null, null, null, null, null),
+        "acceleratorType",
+        "required");
     overCap(
         request("x", null, "nvidia-tesla-v100", 1, null, null, null, null, null, null),
         "acceleratorType",
         "mlcp.experiments.caps.allowed-accelerators = [nvidia-tesla-t4, nvidia-l4]");
-    invalid(request("x", null, "nvidia-tesla-t4", 3, null, null, null, null, null, null), "acceleratorCount", "1, 2, 4, 8 or 16");
+    invalid(
+        request("x", null, "nvidia-tesla-t4", 3, null, null, null, null, null, null),
+        "acceleratorCount",
+        "1, 2, 4, 8 or 16");
     overCap(
         request("x", null, "nvidia-tesla-t4", 8, null, null, null, null, null, null),
         "acceleratorCount",
@@ -125,26 +154,56 @@ class NotebookPolicyTest {
 
   @Test
   void disks_must_be_big_enough_and_within_the_cap() {
-    invalid(request("x", null, null, null, 5, null, null, null, null, null), "diskGb", "at least 10");
-    overCap(request("x", null, null, null, 600, null, null, null, null, null), "diskGb", "mlcp.experiments.caps.max-disk-gb = 500");
+    invalid(
+        request("x", null, null, null, 5, null, null, null, null, null), "diskGb", "at least 10");
+    overCap(
+        request("x", null, null, null, 600, null, null, null, null, null),
+        "diskGb",
+        "mlcp.experiments.caps.max-disk-gb = 500");
   }
 
   @Test
   void zones_are_gce_names_without_repeats_and_few() {
-    invalid(request("x", null, null, null, null, null, List.of("Europe_West4"), null, null, null), "zones[0]", "zone");
     invalid(
-        request("x", null, null, null, null, null, List.of("europe-west4-a", "europe-west4-a"), null, null, null),
+        request("x", null, null, null, null, null, List.of("Europe_West4"), null, null, null),
+        "zones[0]",
+        "zone");
+    invalid(
+        request(
+            "x",
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of("europe-west4-a", "europe-west4-a"),
+            null,
+            null,
+            null),
         "zones",
         "repeat");
     invalid(
-        request("x", null, null, null, null, null, java.util.Collections.nCopies(11, "z"), null, null, null),
+        request(
+            "x",
+            null,
+            null,
+            null,
+            null,
+            null,
+            java.util.Collections.nCopies(11, "z"),
+            null,
+            null,
+            null),
         "zones",
         "at most 10");
   }
 
   @Test
   void ttl_is_at_least_ten_minutes_and_at_most_the_cap() {
-    invalid(request("x", null, null, null, null, null, null, null, Duration.ofMinutes(5), null), "ttl", "PT10M");
+    invalid(
+        request("x", null, null, null, null, null, null, null, Duration.ofMinutes(5), null),
+        "ttl",
+        "PT10M");
     overCap(
         request("x", null, null, null, null, null, null, null, Duration.ofHours(25), null),
         "ttl",
@@ -169,15 +228,31 @@ class NotebookPolicyTest {
     NotebookPolicy strict =
         new NotebookPolicy(
             new NotebookPolicy.Caps(
-                base.defaultTtl(), base.maxTtl(), base.defaultIdleTimeout(), base.minIdleTimeout(),
-                base.maxIdleTimeout(), base.allowedAccelerators(), base.maxAcceleratorCount(),
-                base.maxConcurrentPerOwner(), base.maxDiskGb(), false),
-            new NotebookPolicy.Defaults(List.of("z-a"), "n1-standard-4", "projects/p1234/global/images/i", "projects/p1234/global/images/g", 50, false));
+                base.defaultTtl(),
+                base.maxTtl(),
+                base.defaultIdleTimeout(),
+                base.minIdleTimeout(),
+                base.maxIdleTimeout(),
+                base.allowedAccelerators(),
+                base.maxAcceleratorCount(),
+                base.maxConcurrentPerOwner(),
+                base.maxDiskGb(),
+                false),
+            new NotebookPolicy.Defaults(
+                List.of("z-a"),
+                "n1-standard-4",
+                "projects/p1234/global/images/i",
+                "projects/p1234/global/images/g",
+                50,
+                false));
 
     assertThatThrownBy(
-            () -> strict.resolve(request("x", null, null, null, null, null, null, true, null, null)))
+            () ->
+                strict.resolve(request("x", null, null, null, null, null, null, true, null, null)))
         .isInstanceOfSatisfying(
             CapExceededException.class,
-            e -> assertThat(e.getMessage()).contains("mlcp.experiments.caps.allow-external-ip = false"));
+            e ->
+                assertThat(e.getMessage())
+                    .contains("mlcp.experiments.caps.allow-external-ip = false"));
   }
 }

@@ -149,19 +149,24 @@ class ReaperTest {
             f.relay,
             f.clock,
             new Reaper.Timing(
-                Duration.ofMinutes(30), Duration.ofHours(12), Duration.ofMinutes(2), Duration.ofMinutes(15)));
+                Duration.ofMinutes(30),
+                Duration.ofHours(12),
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(15)));
     Reaper.Report report = strict.reap();
 
     assertThat(current("ana-parked").state()).isEqualTo(ExperimentState.DELETED);
     assertThat(current("ana-parked").reason()).startsWith("stopped since");
     assertThat(report.actions()).anyMatch(a -> a.startsWith("deleted nb-ana-parked"));
     assertThat(f.published.get(f.published.size() - 1).event())
-        .isEqualTo(new dev.mlcp.events.ExperimentEvent.Deleted("ana-parked", ANA, "stopped-too-long"));
+        .isEqualTo(
+            new dev.mlcp.events.ExperimentEvent.Deleted("ana-parked", ANA, "stopped-too-long"));
   }
 
   @Test
   void deletes_vms_labelled_for_experiments_that_have_none_or_ended() {
-    vms.put("nb-stray", "europe-west4-a", InstanceStatus.RUNNING, Map.of("mlcp-experiment", "stray"));
+    vms.put(
+        "nb-stray", "europe-west4-a", InstanceStatus.RUNNING, Map.of("mlcp-experiment", "stray"));
     Experiment failed = create("ana-gone");
     f.service.delete(failed, ANA);
     vms.put(
@@ -242,7 +247,8 @@ class ReaperTest {
             "exp-01hxprovisioning0000000000",
             "half-made",
             ANA,
-            new VmShape("n1-standard-4", null, 0, 100, "projects/p1234/global/images/i", false, false),
+            new VmShape(
+                "n1-standard-4", null, 0, 100, "projects/p1234/global/images/i", false, false),
             List.of("europe-west4-a"),
             Duration.ofHours(8),
             Duration.ofHours(1),

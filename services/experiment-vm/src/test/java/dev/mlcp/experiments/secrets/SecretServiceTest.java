@@ -49,7 +49,8 @@ class SecretServiceTest {
             new UlidIdGenerator(clock, new SecureRandom()),
             clock,
             new SecretService.Limits(65536, 3));
-    secrets.create(ANA, "openai-key", Map.of("vendor", "openai"), Set.of(BOB), SecretValue.ofUtf8(VALUE));
+    secrets.create(
+        ANA, "openai-key", Map.of("vendor", "openai"), Set.of(BOB), SecretValue.ofUtf8(VALUE));
   }
 
   private String read(String who, boolean admin) {
@@ -75,12 +76,15 @@ class SecretServiceTest {
   void listing_shows_owner_readers_and_whether_the_caller_may_read_never_values() {
     List<SecretService.Described> seen = secrets.list(EVE, false);
 
-    assertThat(seen).singleElement().satisfies(d -> {
-      assertThat(d.owner()).isEqualTo(ANA);
-      assertThat(d.readers()).containsExactly(BOB);
-      assertThat(d.mayRead()).isFalse();
-      assertThat(d.toString()).doesNotContain(VALUE);
-    });
+    assertThat(seen)
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.owner()).isEqualTo(ANA);
+              assertThat(d.readers()).containsExactly(BOB);
+              assertThat(d.mayRead()).isFalse();
+              assertThat(d.toString()).doesNotContain(VALUE);
+            });
     assertThat(secrets.list(BOB, false).get(0).mayRead()).isTrue();
   }
 
@@ -88,7 +92,8 @@ class SecretServiceTest {
   void only_the_owner_and_admins_add_versions_and_set_readers() {
     assertThatThrownBy(() -> secrets.addVersion(BOB, false, "openai-key", SecretValue.ofUtf8("x")))
         .isInstanceOf(SecretNotAllowedException.class);
-    assertThat(secrets.addVersion(ANA, false, "openai-key", SecretValue.ofUtf8("sk-2"))).isEqualTo("2");
+    assertThat(secrets.addVersion(ANA, false, "openai-key", SecretValue.ofUtf8("sk-2")))
+        .isEqualTo("2");
     assertThatThrownBy(() -> secrets.setReaders(BOB, false, "openai-key", Set.of(EVE)))
         .isInstanceOf(SecretNotAllowedException.class);
 
@@ -110,9 +115,7 @@ class SecretServiceTest {
     assertThat(audit)
         .extracting(r -> r.actor() + " " + r.action() + " " + r.version() + " " + r.outcome())
         .containsExactly(
-            EVE + " ACCESS latest DENIED",
-            BOB + " ACCESS 1 GRANTED",
-            ANA + " CREATE 1 GRANTED");
+            EVE + " ACCESS latest DENIED", BOB + " ACCESS 1 GRANTED", ANA + " CREATE 1 GRANTED");
     assertThat(audit.get(1).createdAt()).isEqualTo(NotebookFixture.T0.plus(Duration.ofMinutes(1)));
     assertThat(audit.toString()).doesNotContain(VALUE);
     assertThatThrownBy(() -> secrets.accesses(BOB, false, "openai-key", 10, null))
@@ -121,18 +124,34 @@ class SecretServiceTest {
 
   @Test
   void names_readers_and_values_are_checked() {
-    assertThatThrownBy(() -> secrets.create(ANA, "bad name", Map.of(), Set.of(), SecretValue.ofUtf8("x")))
-        .isInstanceOfSatisfying(InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("name"));
-    assertThatThrownBy(() -> secrets.create(ANA, "k2", Map.of(), Set.of("not-an-email"), SecretValue.ofUtf8("x")))
-        .isInstanceOfSatisfying(InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("readers"));
     assertThatThrownBy(
-            () -> secrets.create(ANA, "k3", Map.of(), Set.of("a@x.io", "b@x.io", "c@x.io", "d@x.io"), SecretValue.ofUtf8("x")))
+            () -> secrets.create(ANA, "bad name", Map.of(), Set.of(), SecretValue.ofUtf8("x")))
+        .isInstanceOfSatisfying(
+            InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("name"));
+    assertThatThrownBy(
+            () ->
+                secrets.create(
+                    ANA, "k2", Map.of(), Set.of("not-an-email"), SecretValue.ofUtf8("x")))
+        .isInstanceOfSatisfying(
+            InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("readers"));
+    assertThatThrownBy(
+            () ->
+                secrets.create(
+                    ANA,
+                    "k3",
+                    Map.of(),
+                    Set.of("a@x.io", "b@x.io", "c@x.io", "d@x.io"),
+                    SecretValue.ofUtf8("x")))
         .hasMessageContaining("at most 3 readers");
-    assertThatThrownBy(() -> secrets.create(ANA, "k4", Map.of("Bad", "x"), Set.of(), SecretValue.ofUtf8("x")))
-        .isInstanceOfSatisfying(InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("labels.Bad"));
+    assertThatThrownBy(
+            () -> secrets.create(ANA, "k4", Map.of("Bad", "x"), Set.of(), SecretValue.ofUtf8("x")))
+        .isInstanceOfSatisfying(
+            InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("labels.Bad"));
     assertThatThrownBy(() -> secrets.create(ANA, "k5", Map.of(), Set.of(), SecretValue.ofUtf8("")))
-        .isInstanceOfSatisfying(InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("value"));
+        .isInstanceOfSatisfying(
+            InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("value"));
     assertThatThrownBy(() -> secrets.access(ANA, false, "openai-key", "v1"))
-        .isInstanceOfSatisfying(InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("version"));
+        .isInstanceOfSatisfying(
+            InvalidSecretException.class, e -> assertThat(e.field()).isEqualTo("version"));
   }
 }
