@@ -1093,7 +1093,10 @@ GPU_BUSY_PERCENT = 10
 WHO_LINE = re.compile(r"^(\S+)\s+(\S+)\s+.*?\s(\.|old|\d{1,2}:\d{2})\s+(\d+)(?:\s+\((.*)\))?\s*$")
 
 def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
+    # Whole milliseconds first: truncating a float's fraction would turn a parsed .017 into .016,
+    # moving a carried-over lastActivity back a millisecond every beat.
+    ms = int(round(t * 1000))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
 
 def parse_time(text):
     """Jupyter's ISO-8601 UTC times (2026-05-04T10:15:00.123456Z); None when unreadable."""
