@@ -19,7 +19,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -37,7 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Collectors;
+import org.duckdb.DuckDBDriver;
 
 /**
  * {@link Warehouse} on an embedded DuckDB database file: a dataset is a schema. A connection is
@@ -58,6 +60,13 @@ public final class DuckDbWarehouse implements Warehouse {
   private static final List<String> INTERNAL_SCHEMAS =
       List.of("information_schema", "pg_catalog", "main");
 
+  /**
+   * The driver itself, not {@code DriverManager}: its registry is filled once per JVM from
+   * whichever class loader asks first, so a second loader (Quarkus's in tests) finds "no suitable
+   * driver".
+   */
+  private static final Driver DRIVER = new DuckDBDriver();
+
   private final String url;
 
   /** A warehouse in the database file {@code file} (created if missing). */
@@ -76,7 +85,7 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   private <T> T withConnection(String what, Work<T> work) {
-    try (Connection connection = DriverManager.getConnection(url)) {
+    try (Connection connection = DRIVER.connect(url, new Properties())) {
       return work.run(connection);
     } catch (SQLException e) {
       throw classify(what, e);
@@ -263,7 +272,7 @@ public final class DuckDbWarehouse implements Warehouse {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         parsed = Json.MAPPER.readTree(rs.getString(1));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new SQLException("unreadable parse of the query", e);
       }
     }

@@ -9,8 +9,8 @@ import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2
 import com.github.tomakehurst.wiremock.http.QueryParameter;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,9 +22,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.duckdb.DuckDBDriver;
 
 /**
  * A stateful stand-in for the BigQuery v2 REST API as a WireMock extension, with an in-memory
@@ -57,7 +59,8 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
 
   /** A fake with an empty in-memory database. */
   public FakeBigQuery() throws SQLException {
-    db = DriverManager.getConnection("jdbc:duckdb:");
+    // The driver itself: DriverManager only knows the drivers of the first class loader asking.
+    db = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
   }
 
   /** What every dry run reports as {@code totalBytesProcessed} (and jobs bill) from now on. */
@@ -75,7 +78,7 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
         if (!parsed.path("error").asBoolean(true)) {
           return parsed.path("statements").size() == 1 ? "SELECT" : "SCRIPT";
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new SQLException(e);
       }
     }
