@@ -1,6 +1,7 @@
 package dev.mlcp.experiments.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
@@ -71,6 +72,7 @@ public class ArtifactsApiTest {
   @Test
   void a_download_streams_the_bytes_locally_and_paths_stay_under_the_root() {
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .get("/v1/artifacts/models/churn/v1/model.json:download")
@@ -78,13 +80,20 @@ public class ArtifactsApiTest {
         .statusCode(200)
         .header("Content-Disposition", equalTo("attachment; filename=\"model.json\""))
         .body(equalTo("content of models/churn/v1/model.json"));
-    given().auth().oauth2(ANA).get("/v1/artifacts/models/nope.bin:download").then().statusCode(404);
     given()
+        .urlEncodingEnabled(false)
+        .auth()
+        .oauth2(ANA)
+        .get("/v1/artifacts/models/nope.bin:download")
+        .then()
+        .statusCode(404);
+    given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .get("/v1/artifacts/models/../../etc/passwd:download")
         .then()
-        .statusCode(org.hamcrest.Matchers.anyOf(equalTo(400), equalTo(404)));
+        .statusCode(anyOf(equalTo(400), equalTo(404)));
     given()
         .auth()
         .oauth2(ANA)

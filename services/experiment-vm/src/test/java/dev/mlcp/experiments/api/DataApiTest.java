@@ -69,6 +69,7 @@ public class DataApiTest {
   @Test
   void a_dry_run_says_what_a_query_is_scans_and_costs() {
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .contentType("application/json")
@@ -81,6 +82,7 @@ public class DataApiTest {
         .body("withinCap", equalTo(true))
         .body("schema.name", hasItems("plan", "n"));
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .contentType("application/json")

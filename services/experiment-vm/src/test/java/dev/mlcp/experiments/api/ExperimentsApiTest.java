@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +39,7 @@ public class ExperimentsApiTest {
   static final String ADMIN = TestTokens.googleIdToken("admin@example.com").sign();
   private static final AtomicInteger NAMES = new AtomicInteger();
 
-  private final List<String> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> created = new CopyOnWriteArrayList<>();
 
   String name(String base) {
     String name = base + "-" + NAMES.incrementAndGet() + "-" + (System.nanoTime() % 100000);
@@ -178,8 +179,15 @@ public class ExperimentsApiTest {
         .statusCode(403)
         .contentType(containsString("application/problem+json"));
     given().auth().oauth2(BOB).delete("/v1/experiments/" + name).then().statusCode(403);
-    given().auth().oauth2(BOB).post("/v1/experiments/" + name + ":stop").then().statusCode(403);
     given()
+        .urlEncodingEnabled(false)
+        .auth()
+        .oauth2(BOB)
+        .post("/v1/experiments/" + name + ":stop")
+        .then()
+        .statusCode(403);
+    given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(BOB)
         .contentType("application/json")
@@ -255,6 +263,7 @@ public class ExperimentsApiTest {
 
     JsonPath stopped =
         given()
+            .urlEncodingEnabled(false)
             .auth()
             .oauth2(ANA)
             .post("/v1/experiments/" + name + ":stop")
@@ -268,6 +277,7 @@ public class ExperimentsApiTest {
     assertThat(vmDirExists("nb-" + name)).isTrue(); // the disk is kept
 
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .post("/v1/experiments/" + name + ":start")
@@ -277,6 +287,7 @@ public class ExperimentsApiTest {
     await(name, x -> "RUNNING".equals(x.getString("vmStatus")));
 
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .contentType("application/json")
@@ -285,6 +296,7 @@ public class ExperimentsApiTest {
         .then()
         .statusCode(200);
     given()
+        .urlEncodingEnabled(false)
         .auth()
         .oauth2(ANA)
         .contentType("application/json")
