@@ -30,6 +30,10 @@ class ArchitectureTest {
 
   @Test
   void handlers_do_not_depend_on_the_rest_api() {
-    ArchitectureRules.apiAndHandlersAreIndependent("dev.mlcp.experiments").check(MAIN);
+    // experiment-vm consumes no events yet, so there may be no handlers package to check; the rule
+    // applies as soon as one appears.
+    ArchitectureRules.apiAndHandlersAreIndependent("dev.mlcp.experiments")
+        .allowEmptyShould(true)
+        .check(MAIN);
   }
 }

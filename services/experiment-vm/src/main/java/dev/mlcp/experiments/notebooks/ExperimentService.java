@@ -385,8 +385,7 @@ public class ExperimentService {
             experiment.id(), x -> x.delete("deleted by " + by, "requested", clock.instant()));
     if (change.changed()) {
       relay.drain(experiment.id());
-      deleteQuietly(
-          change.after().zone() != null ? change.after().zone() : null, experiment.instance());
+      deleteQuietly(change.after().zone(), experiment.instance());
       if (change.before().state() == ExperimentState.PROVISIONING) {
         // Being created right now in one of its zones: the creator deletes it when it sees the
         // experiment ended, and the reaper deletes whatever is left.

@@ -5,6 +5,7 @@ import static dev.mlcp.experiments.notebooks.NotebookFixture.heartbeat;
 import static dev.mlcp.experiments.notebooks.NotebookFixture.named;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlcp.events.ExperimentEvent;
 import dev.mlcp.platform.instances.InstanceStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,7 +74,7 @@ class ReaperTest {
     assertThat(vms.vms).doesNotContainKey("nb-ana-expired");
     assertThat(report.actions()).anyMatch(a -> a.startsWith("deleted nb-ana-expired"));
     assertThat(f.published.get(f.published.size() - 1).event())
-        .isEqualTo(new dev.mlcp.events.ExperimentEvent.Deleted("ana-expired", ANA, "expired"));
+        .isEqualTo(new ExperimentEvent.Deleted("ana-expired", ANA, "expired"));
   }
 
   @Test
@@ -92,7 +93,7 @@ class ReaperTest {
     assertThat(vms.vms.get("nb-ana-idle").status()).isEqualTo(InstanceStatus.TERMINATED);
     assertThat(report.guestAttributeReads()).isEqualTo(1);
     assertThat(f.published.get(f.published.size() - 1).event())
-        .isEqualTo(new dev.mlcp.events.ExperimentEvent.Stopped("ana-idle", ANA, "idle"));
+        .isEqualTo(new ExperimentEvent.Stopped("ana-idle", ANA, "idle"));
   }
 
   @Test
@@ -159,8 +160,7 @@ class ReaperTest {
     assertThat(current("ana-parked").reason()).startsWith("stopped since");
     assertThat(report.actions()).anyMatch(a -> a.startsWith("deleted nb-ana-parked"));
     assertThat(f.published.get(f.published.size() - 1).event())
-        .isEqualTo(
-            new dev.mlcp.events.ExperimentEvent.Deleted("ana-parked", ANA, "stopped-too-long"));
+        .isEqualTo(new ExperimentEvent.Deleted("ana-parked", ANA, "stopped-too-long"));
   }
 
   @Test
@@ -216,7 +216,8 @@ class ReaperTest {
   @Test
   void two_reapers_at_once_act_once() throws Exception {
     for (int i = 0; i < 6; i++) {
-      create("idle-" + i);
+      // Two owners: each stays within the cap of 3 experiments per owner.
+      f.service.create(i % 2 == 0 ? ANA : "bo@example.com", named("idle-" + i));
     }
     f.clock.advance(Duration.ofMinutes(70));
     for (int i = 0; i < 6; i++) {
