@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -136,13 +137,11 @@ class CloudEventCodecTest {
             + "\"source\":\"//mlcp/vm-agent/run-01-a2\",\"id\":\"run-01-2-completed\","
             + "\"time\":\"2026-11-23T10:00:00Z\",\"subject\":\"run-01\","
             + "\"datacontenttype\":\"application/json\",\"data\":"
-            + new String(
-                codec.encode(EventEnvelope.of("//x", done)).data(),
-                java.nio.charset.StandardCharsets.UTF_8)
+            + new String(codec.encode(EventEnvelope.of("//x", done)).data(), StandardCharsets.UTF_8)
             + "}";
 
     EventEnvelope<MlcpEvent> decoded =
-        codec.decodeStructured(document.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        codec.decodeStructured(document.getBytes(StandardCharsets.UTF_8));
 
     assertThat(decoded.data()).isEqualTo(done);
     assertThat(decoded.id()).isEqualTo("run-01-2-completed");

@@ -2,6 +2,7 @@ package dev.mlcp.experiments;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Browsing and downloading artifacts ({@code mlcp.experiments.artifacts.*}). */
 @ConfigMapping(prefix = "mlcp.experiments.artifacts")
@@ -12,7 +13,7 @@ public interface ArtifactsConfig {
 
   /** How long a signed download URL stays valid. */
   @WithDefault("PT15M")
-  java.time.Duration urlValidity();
+  Duration urlValidity();
 
   /** Largest page of a listing. */
   @WithDefault("1000")

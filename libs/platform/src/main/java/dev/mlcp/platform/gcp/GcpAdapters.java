@@ -9,6 +9,7 @@ import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.compute.v1.InstancesSettings;
 import com.google.cloud.logging.v2.LoggingClient;
 import com.google.cloud.logging.v2.LoggingSettings;
 import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
@@ -50,9 +51,7 @@ public final class GcpAdapters {
   public static Instances instances(GcpSettings s, Clock clock) {
     CredentialsProvider creds =
         credentials(
-            s.computeEndpoint(),
-            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
-                .build());
+            s.computeEndpoint(), InstancesSettings.defaultCredentialsProviderBuilder().build());
     Retrier retrier = new Retrier(s.retry());
     ComputeOperations operations =
         new ComputeOperations(
@@ -72,9 +71,7 @@ public final class GcpAdapters {
   public static ServingResources serving(GcpSettings s, Clock clock) {
     CredentialsProvider creds =
         credentials(
-            s.computeEndpoint(),
-            com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder()
-                .build());
+            s.computeEndpoint(), InstancesSettings.defaultCredentialsProviderBuilder().build());
     Retrier retrier = new Retrier(s.retry());
     String e = s.computeEndpoint();
     ComputeOperations operations =

@@ -2,6 +2,7 @@ package dev.mlcp.platform.secrets;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Secret storage (Secret Manager semantics): secrets with labels, each holding numbered versions.
@@ -35,7 +36,7 @@ public interface Secrets extends AutoCloseable {
   SecretInfo create(String name, Map<String, String> labels, Map<String, String> annotations);
 
   /** The secret's description (never its value), empty when there is no such secret. */
-  java.util.Optional<SecretInfo> get(String name);
+  Optional<SecretInfo> get(String name);
 
   /**
    * Replaces the secret's annotations (e.g. its readers).

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -291,8 +293,8 @@ public abstract class ObjectStoreContract {
   private String readString(String name) {
     try (ObjectRead read = store().read(uri(name))) {
       return new String(read.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -328,7 +330,7 @@ public abstract class ObjectStoreContract {
     }
 
     /** Whether {@code in} holds exactly the pattern of length {@code size}. */
-    public static boolean matches(InputStream in, long size) throws java.io.IOException {
+    public static boolean matches(InputStream in, long size) throws IOException {
       byte[] buffer = new byte[64 * 1024];
       long position = 0;
       int n;

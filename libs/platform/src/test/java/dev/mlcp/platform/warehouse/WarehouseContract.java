@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlcp.platform.PlatformException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link Warehouse} adapter must have, starting from an empty warehouse. */
@@ -42,10 +44,10 @@ public abstract class WarehouseContract {
     assertThat(warehouse().schema(RUNS).fields())
         .extracting(Field::name, Field::type)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("run_id", FieldType.STRING),
-            org.assertj.core.groups.Tuple.tuple("accuracy", FieldType.FLOAT64),
-            org.assertj.core.groups.Tuple.tuple("epochs", FieldType.INT64),
-            org.assertj.core.groups.Tuple.tuple("finished", FieldType.TIMESTAMP));
+            Tuple.tuple("run_id", FieldType.STRING),
+            Tuple.tuple("accuracy", FieldType.FLOAT64),
+            Tuple.tuple("epochs", FieldType.INT64),
+            Tuple.tuple("finished", FieldType.TIMESTAMP));
     TableRows preview = warehouse().preview(RUNS, 10);
     assertThat(preview.rows()).hasSize(2);
     assertThat(preview.rows())
@@ -125,7 +127,7 @@ public abstract class WarehouseContract {
             List.of(
                 run("a", 1, 1), run("b", 1, 1), run("c", 1, 1), run("d", 1, 1), run("e", 1, 1)));
 
-    List<Object> ids = new java.util.ArrayList<>();
+    List<Object> ids = new ArrayList<>();
     String token = null;
     int pages = 0;
     do {

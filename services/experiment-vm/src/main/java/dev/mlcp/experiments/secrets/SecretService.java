@@ -15,6 +15,7 @@ import dev.mlcp.platform.secrets.Secrets;
 import dev.mlcp.state.DocumentStore;
 import dev.mlcp.state.Index;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -202,7 +203,7 @@ public class SecretService {
     Set<String> who = readers(readers);
     SecretInfo info = writable(caller, admin, name, SecretAuditRecord.Action.SET_READERS);
     String owner = SecretAccess.owner(info);
-    Map<String, String> annotations = new java.util.LinkedHashMap<>(info.annotations());
+    Map<String, String> annotations = new LinkedHashMap<>(info.annotations());
     annotations.remove(SecretAccess.READERS);
     annotations.putAll(SecretAccess.annotations(owner == null ? caller : owner, who));
     SecretInfo updated = secrets.setAnnotations(name, annotations);

@@ -16,6 +16,7 @@ import dev.mlcp.platform.instances.local.LocalProcessInstances;
 import dev.mlcp.platform.logs.local.JsonLinesLogs;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import dev.mlcp.platform.secrets.local.LocalFileSecrets;
+import dev.mlcp.state.Outbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -85,7 +86,7 @@ class NotebookBenchTest {
                   Duration.ofHours(24),
                   f.clock.instant())
               .placed("europe-west4-a", "10.0.0.1", null, f.clock.instant());
-      f.experiments.documents().create(e.withOutbox(dev.mlcp.state.Outbox.empty()));
+      f.experiments.documents().create(e.withOutbox(Outbox.empty()));
       vms.put(
           e.instance(),
           "europe-west4-a",

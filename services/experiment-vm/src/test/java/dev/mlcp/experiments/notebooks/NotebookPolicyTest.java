@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -183,17 +184,7 @@ class NotebookPolicyTest {
         "zones",
         "repeat");
     invalid(
-        request(
-            "x",
-            null,
-            null,
-            null,
-            null,
-            null,
-            java.util.Collections.nCopies(11, "z"),
-            null,
-            null,
-            null),
+        request("x", null, null, null, null, null, Collections.nCopies(11, "z"), null, null, null),
         "zones",
         "at most 10");
   }

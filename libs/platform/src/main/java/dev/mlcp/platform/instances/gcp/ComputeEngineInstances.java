@@ -20,6 +20,7 @@ import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResetInstanceRequest;
 import com.google.cloud.compute.v1.Scheduling;
+import com.google.cloud.compute.v1.ServiceAccount;
 import com.google.cloud.compute.v1.SetSchedulingInstanceRequest;
 import com.google.cloud.compute.v1.StartInstanceRequest;
 import com.google.cloud.compute.v1.StopInstanceRequest;
@@ -33,6 +34,7 @@ import dev.mlcp.platform.instances.InstanceFilter;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.instances.Instances;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -237,7 +239,7 @@ public final class ComputeEngineInstances implements Instances {
   }
 
   @Override
-  public boolean start(String zone, String name, java.time.Duration maxRunDuration) {
+  public boolean start(String zone, String name, Duration maxRunDuration) {
     try {
       if (maxRunDuration != null) {
         setMaxRunDuration(zone, name, maxRunDuration);
@@ -266,7 +268,7 @@ public final class ComputeEngineInstances implements Instances {
    * host maintenance) is read first and only the limit and its action change. Waits for the
    * operation: the start must not begin before the new limit holds.
    */
-  private void setMaxRunDuration(String zone, String name, java.time.Duration limit) {
+  private void setMaxRunDuration(String zone, String name, Duration limit) {
     String what = "set the max run duration of " + name;
     com.google.cloud.compute.v1.Instance current =
         retrier.call(
@@ -391,7 +393,7 @@ public final class ComputeEngineInstances implements Instances {
     }
     if (spec.serviceAccount() != null) {
       instance.addServiceAccounts(
-          com.google.cloud.compute.v1.ServiceAccount.newBuilder()
+          ServiceAccount.newBuilder()
               .setEmail(spec.serviceAccount().email())
               .addAllScopes(spec.serviceAccount().scopes()));
     }

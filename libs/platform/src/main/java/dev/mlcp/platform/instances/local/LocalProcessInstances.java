@@ -33,9 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -595,9 +597,7 @@ public final class LocalProcessInstances implements Instances {
     try {
       return Json.MAPPER.readValue(
           Files.readAllBytes(file),
-          Json.MAPPER
-              .getTypeFactory()
-              .constructMapType(java.util.TreeMap.class, String.class, String.class));
+          Json.MAPPER.getTypeFactory().constructMapType(TreeMap.class, String.class, String.class));
     } catch (NoSuchFileException e) {
       return Map.of();
     } catch (IOException e) {
@@ -623,10 +623,10 @@ public final class LocalProcessInstances implements Instances {
       change(instance, values -> values.remove(key));
     }
 
-    private void change(String instance, java.util.function.Consumer<Map<String, String>> edit) {
+    private void change(String instance, Consumer<Map<String, String>> edit) {
       Path dir = root.resolve(instance);
       try (LocalLocks.Held lock = LocalLocks.acquire(dir.resolve(".guest-attributes.lock"))) {
-        Map<String, String> values = new java.util.TreeMap<>(readGuestAttributes(instance));
+        Map<String, String> values = new TreeMap<>(readGuestAttributes(instance));
         edit.accept(values);
         AtomicFiles.write(
             dir.resolve(GUEST_ATTRIBUTES_FILE), Json.MAPPER.writeValueAsBytes(values));

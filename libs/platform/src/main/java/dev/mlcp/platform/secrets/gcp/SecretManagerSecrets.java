@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
@@ -103,17 +104,17 @@ public final class SecretManagerSecrets implements Secrets {
   }
 
   @Override
-  public java.util.Optional<SecretInfo> get(String name) {
+  public Optional<SecretInfo> get(String name) {
     requireName(name);
     GetSecretRequest request = GetSecretRequest.newBuilder().setName(secretPath(name)).build();
     try {
-      return java.util.Optional.of(
+      return Optional.of(
           toInfo(
               retrier.call(
                   "get secret " + name, true, () -> client.getSecretCallable().call(request))));
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       throw e;
     }

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -110,16 +111,16 @@ public final class LocalFileSecrets implements Secrets {
   }
 
   @Override
-  public java.util.Optional<SecretInfo> get(String name) {
+  public Optional<SecretInfo> get(String name) {
     requireName(name);
     if (!Files.isRegularFile(root.resolve(name).resolve("secret.json"))) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(info(name, readFile(name)));
+      return Optional.of(info(name, readFile(name)));
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       throw e;
     } catch (IOException e) {

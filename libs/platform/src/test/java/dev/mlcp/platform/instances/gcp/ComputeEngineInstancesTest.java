@@ -15,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.google.api.gax.core.NoCredentialsProvider;
 import dev.mlcp.platform.PlatformException;
@@ -23,6 +25,7 @@ import dev.mlcp.platform.gcp.GcpClients;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.gcp.RetryPolicy;
 import dev.mlcp.platform.instances.Instance;
+import dev.mlcp.platform.instances.InstanceFilter;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.instances.InstancesContract;
@@ -98,8 +101,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
 
     server.verify(
         postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/nb-req/stop"))
-            .withQueryParam(
-                "requestId", com.github.tomakehurst.wiremock.client.WireMock.matching(".{36}")));
+            .withQueryParam("requestId", WireMock.matching(".{36}")));
   }
 
   @Test
@@ -171,8 +173,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
             .willReturn(okJson(op(opName, "PENDING"))));
   }
 
-  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder okJson(
-      String body) {
+  private static ResponseDefinitionBuilder okJson(String body) {
     return aResponse()
         .withStatus(200)
         .withHeader("Content-Type", "application/json")
@@ -185,8 +186,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
 
     server.verify(
         postRequestedFor(urlPathEqualTo(INSTANCES_PATH))
-            .withQueryParam(
-                "requestId", com.github.tomakehurst.wiremock.client.WireMock.matching(".{36}"))
+            .withQueryParam("requestId", WireMock.matching(".{36}"))
             .withRequestBody(matchingJsonPath("$.scheduling.provisioningModel", equalTo("SPOT")))
             .withRequestBody(
                 matchingJsonPath("$.scheduling.instanceTerminationAction", equalTo("DELETE")))
@@ -482,9 +482,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
   @Test
   void list_sends_the_label_filter_in_gce_syntax() {
     instances
-        .listAll(
-            dev.mlcp.platform.instances.InstanceFilter.hasLabel("mlcp-run")
-                .andLabelEquals("mlcp-owner", "alice"))
+        .listAll(InstanceFilter.hasLabel("mlcp-run").andLabelEquals("mlcp-owner", "alice"))
         .count();
 
     server.verify(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.QueryParameter;
 import com.github.tomakehurst.wiremock.http.Request;
@@ -325,7 +326,7 @@ public final class FakeComputeEngine implements ResponseDefinitionTransformerV2 
   }
 
   private static ResponseDefinition json(int status, JsonNode body) {
-    return com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+    return WireMock.aResponse()
         .withStatus(status)
         .withHeader("Content-Type", "application/json")
         .withBody(body.toString())

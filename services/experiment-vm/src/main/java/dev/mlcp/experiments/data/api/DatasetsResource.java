@@ -13,6 +13,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -92,7 +93,7 @@ public class DatasetsResource {
       List<FieldView> schema,
       Long numRows,
       Long numBytes,
-      java.time.Instant created) {
+      Instant created) {
     static TableView of(TableDetails details) {
       return new TableView(
           details.id().dataset(),

@@ -23,6 +23,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -59,7 +61,7 @@ public class QueriesResource {
       double estimatedCostUsd,
       long maxBytesBilled,
       boolean withinCap,
-      java.util.List<FieldView> schema) {}
+      List<FieldView> schema) {}
 
   /**
    * A query that ran.
@@ -81,8 +83,8 @@ public class QueriesResource {
       long bytesProcessed,
       double estimatedCostUsd,
       Instant createdAt,
-      java.util.List<FieldView> schema,
-      java.util.List<java.util.Map<String, Object>> rows,
+      List<FieldView> schema,
+      List<Map<String, Object>> rows,
       String nextPageToken) {}
 
   @POST

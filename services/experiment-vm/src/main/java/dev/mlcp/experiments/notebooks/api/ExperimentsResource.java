@@ -8,6 +8,7 @@ import dev.mlcp.experiments.notebooks.ExperimentRequest;
 import dev.mlcp.experiments.notebooks.ExperimentService;
 import dev.mlcp.experiments.notebooks.ExperimentState;
 import dev.mlcp.platform.Page;
+import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.state.InvalidPageTokenException;
 import dev.mlcp.web.ApiException;
 import dev.mlcp.web.Caller;
@@ -26,6 +27,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -124,7 +126,7 @@ public class ExperimentsResource {
     } catch (InvalidPageTokenException e) {
       throw new ApiException.BadRequest("pageToken", e.getMessage());
     }
-    java.time.Instant now = clock.instant();
+    Instant now = clock.instant();
     List<ExperimentView> views =
         page.items().stream()
             .map(e -> ExperimentView.of(e, null, service.judge(e, now), connect, now))
@@ -192,8 +194,8 @@ public class ExperimentsResource {
     return view(NotebookErrors.call(() -> service.extend(experiment, body.by())), null);
   }
 
-  private ExperimentView view(Experiment e, dev.mlcp.platform.instances.InstanceStatus status) {
-    java.time.Instant now = clock.instant();
+  private ExperimentView view(Experiment e, InstanceStatus status) {
+    Instant now = clock.instant();
     return ExperimentView.of(e, status, service.judge(e, now), connect, now);
   }
 
