@@ -10,8 +10,10 @@ data set when none is given), holds out a test split, trains, and writes to the 
 Progress goes to stdout (it becomes the run's logs). Bad input exits with status 2 and a message on
 stderr, so the run ends FAILED with a reason.
 
-Inputs are taken, in order, from --data, from the files the VM agent downloaded into
-$MLCP_INPUT_DIR (the first *.csv), or generated with --generate N.
+Inputs are taken, in order, from --data, from the files the VM agent materialized into
+$MLCP_INPUT_DIR (the first *.csv, else the first *.jsonl, e.g. a Spanner table read as JSON Lines),
+or generated with --generate N. In JSON Lines, columns named `id` or ending in `_id` are
+identifiers, not features.
 """
 
 import argparse
@@ -31,7 +33,7 @@ class BadInput(Exception):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="CSV file with numeric features and a 0/1 'label' column")
+    p.add_argument("--data", help="CSV or JSON Lines file: numeric features and a 0/1 'label' column")
     p.add_argument("--generate", type=int, default=2000, help="rows to generate when no data is given")
     p.add_argument("--features", type=int, default=4, help="features of generated data")
     p.add_argument("--epochs", type=int, default=200)
@@ -61,9 +63,10 @@ def find_data(args):
         return args.data
     input_dir = os.environ.get("MLCP_INPUT_DIR")
     if input_dir:
-        found = sorted(glob.glob(os.path.join(input_dir, "**", "*.csv"), recursive=True))
-        if found:
-            return found[0]
+        for pattern in ("*.csv", "*.jsonl"):
+            found = sorted(glob.glob(os.path.join(input_dir, "**", pattern), recursive=True))
+            if found:
+                return found[0]
     return None
 
 
@@ -79,9 +82,44 @@ def generate(rows, features, seed):
     return names, data
 
 
+def load_jsonl(path):
+    names, data = None, []
+    with open(path) as f:
+        for line, text in enumerate(f, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except ValueError:
+                raise BadInput(f"{path}:{line}: not a JSON object") from None
+            if names is None:
+                names = [k for k in row if k != "label" and k != "id" and not k.endswith("_id")]
+                if "label" not in row or not names:
+                    raise BadInput(f"{path}: rows need a 'label' and feature columns, have {list(row)}")
+            try:
+                x = [float(row[n]) for n in names]
+                y = int(row["label"])
+            except (KeyError, TypeError, ValueError):
+                raise BadInput(f"{path}:{line}: every value must be numeric, got {row}") from None
+            if y not in (0, 1):
+                raise BadInput(f"{path}:{line}: label must be 0 or 1, was {y}")
+            data.append((x, y))
+    return check_rows(path, names or [], data)
+
+
+def check_rows(path, names, data):
+    if len(data) < 10:
+        raise BadInput(f"{path}: needs at least 10 rows, has {len(data)}")
+    if len({y for _, y in data}) < 2:
+        raise BadInput(f"{path}: labels must contain both classes")
+    return names, data
+
+
 def load_csv(path):
     if not os.path.isfile(path):
         raise BadInput(f"input file {path} does not exist")
+    if path.endswith(".jsonl"):
+        return load_jsonl(path)
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "label" not in reader.fieldnames:
@@ -101,11 +139,7 @@ def load_csv(path):
             if any(math.isnan(v) or math.isinf(v) for v in x):
                 raise BadInput(f"{path}:{line}: features must be finite")
             data.append((x, y))
-    if len(data) < 10:
-        raise BadInput(f"{path}: needs at least 10 rows, has {len(data)}")
-    if len({y for _, y in data}) < 2:
-        raise BadInput(f"{path}: labels must contain both classes")
-    return names, data
+    return check_rows(path, names, data)
 
 
 def sigmoid(z):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# JVM start-to-ready time and RSS of each mlcp service, in local mode against the real Pub/Sub
-# emulator (goal: ready < 1.5 s, RSS < 200 MB). For each service and run: start the fast-jar,
+# Start-to-ready time and RSS of each mlcp service, in local mode against the real Pub/Sub
+# emulator (goal: ready < 1.5 s, RSS < 200 MB on the JVM; < 0.1 s, < 60 MB native). For each
+# service, mode and run: start the fast-jar (or the native binary),
 # poll GET /q/health/ready every 20 ms until the first 200 (that is "ready": Pub/Sub reachable and
 # provisioned), read VmRSS, send a warm-up of authenticated requests, read VmRSS again, stop it.
 #
@@ -8,9 +9,18 @@
 #   RUNS=5 SERVICES="training-runner" infra/bench/startup.sh
 #   JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" infra/bench/startup.sh
 #   CDS=1 infra/bench/startup.sh                 # dynamic AppCDS archive per service (JDK 13+)
+#   AOT=1 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java infra/bench/startup.sh
+#                                                # Leyden AOT cache per service (JDK 25: JEP 483/514/515)
+#   TRAIN=generate CDS=1|AOT=1 ...               # train as an image build can: Quarkus's
+#                                                # -Dquarkus.appcds.generate=true (exits after init)
+#   APPCDS=1 infra/bench/startup.sh              # Quarkus's build-time archive (app-cds.jsa, built
+#                                                # with -Dquarkus.package.jar.appcds.enabled=true)
+#   MODES="jvm native" infra/bench/startup.sh    # the native binary (target/*-runner) next to the JVM
 #
 # Needs: java 17+, curl, python3 (free ports), the emulator jar ($MLCP_PUBSUB_EMULATOR_JAR or the
-# gcloud component). Builds missing quarkus-run.jar files with Maven under the shared build lock.
+# gcloud component). Builds missing quarkus-run.jar files with Maven under the shared build lock
+# (MAVEN_ARGS passes options such as -Dmaven.repo.local to it). JAVA: the JVM that runs the
+# services (default java); the emulator and the token helper always run on java.
 # Talks to 127.0.0.1 only. Everything it starts is stopped on exit.
 set -euo pipefail
 
@@ -20,6 +30,12 @@ WARMUP=${WARMUP:-50}
 read -r -a SERVICES <<<"${SERVICES:-experiment-vm training-runner artifact-writer serving-deployer}"
 read -r -a EXTRA_OPTS <<<"${JAVA_OPTS:-}"
 CDS=${CDS:-0}
+AOT=${AOT:-0}
+APPCDS=${APPCDS:-0}
+JAVA=${JAVA:-java}
+TRAIN=${TRAIN:-full}
+read -r -a MODES <<<"${MODES:-jvm}"
+LOCK=/tmp/mlcp-maven.lock
 READY_TIMEOUT_S=${READY_TIMEOUT_S:-60}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlcp-startup.XXXXXX")
@@ -76,12 +92,12 @@ done
 if ((${#missing[@]})); then
   echo "building ${missing[*]} ..." >&2
   modules=$(IFS=,; echo "${missing[*]}")
-  (cd "$ROOT" && flock /tmp/mlcp-mvn.lock ./mvnw -B -q package -DskipTests -pl "$modules" -am)
+  (cd "$ROOT" && flock "$LOCK" ./mvnw -B -q package -DskipTests -pl "$modules" -am)
 fi
 # lib/boot too: mint needs jakarta.json, which the fast-jar puts in lib/boot.
 TOKEN_CP="$ROOT/services/training-runner/target/quarkus-app/lib/main/*:$ROOT/services/training-runner/target/quarkus-app/lib/boot/*"
 if ! compgen -G "$ROOT/services/training-runner/target/quarkus-app/lib/main/*mlcp-web*" >/dev/null; then
-  (cd "$ROOT" && flock /tmp/mlcp-mvn.lock ./mvnw -B -q package -DskipTests -pl services/training-runner -am)
+  (cd "$ROOT" && flock "$LOCK" ./mvnw -B -q package -DskipTests -pl services/training-runner -am)
 fi
 
 # --- emulator ------------------------------------------------------------------------------------
@@ -105,25 +121,48 @@ java -cp "$TOKEN_CP" dev.mlcp.web.token.MlcpToken keygen "$WORK/auth" >/dev/null
 TOKEN=$(java -cp "$TOKEN_CP" dev.mlcp.web.token.MlcpToken mint --key "$WORK/auth" --admin --ttl 2h)
 (umask 077 && printf 'Authorization: Bearer %s\n' "$TOKEN" >"$WORK/auth-header")
 
-echo "emulator 127.0.0.1:$EMULATOR_PORT; JAVA_OPTS='${EXTRA_OPTS[*]:-}' CDS=$CDS; $RUNS runs x ${#SERVICES[*]} services"
+echo "emulator 127.0.0.1:$EMULATOR_PORT; JAVA_OPTS='${EXTRA_OPTS[*]:-}' CDS=$CDS AOT=$AOT APPCDS=$APPCDS; modes ${MODES[*]}; $RUNS runs x ${#SERVICES[*]} services"
 # Start-up is CPU-bound: a busy machine (load average above the core count) inflates the times.
-echo "java: $(java -version 2>&1 | head -n1); cpus: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "java: $("$JAVA" -version 2>&1 | head -n1); cpus: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 FAILED=0
 
 for svc in "${SERVICES[@]}"; do
+ for mode in "${MODES[@]}"; do
   app="$ROOT/services/$svc/target/quarkus-app"
+  label=$svc
+  training=0
   cds_opts=()
-  if [[ "$CDS" == 1 ]]; then
+  pre_opts=()
+  if [[ "$mode" == native ]]; then
+    label="$svc-native"
+    runner=$(compgen -G "$ROOT/services/$svc/target/*-runner" | head -n1 || true)
+    if [[ ! -x "$runner" ]]; then
+      echo "!! $svc: no native binary services/$svc/target/*-runner (infra/native/build.sh $svc); skipped" >&2
+      FAILED=1
+      continue
+    fi
+  elif [[ "$CDS" == 1 ]]; then
     # One training run writes the archive (classes loaded until exit); measured runs use it.
+    training=1
     archive="$WORK/$svc.jsa"
     cds_opts=("-XX:SharedArchiveFile=$archive")
     pre_opts=("-XX:ArchiveClassesAtExit=$archive")
+  elif [[ "$AOT" == 1 ]]; then
+    # JDK 25: the training run records classes (loaded and linked), method profiles and the
+    # archived heap into an AOT cache at exit; measured runs map it.
+    training=1
+    archive="$WORK/$svc.aot"
+    cds_opts=("-XX:AOTCache=$archive")
+    pre_opts=("-XX:AOTCacheOutput=$archive")
+  elif [[ "$APPCDS" == 1 ]]; then
+    [[ -f "$app/app-cds.jsa" ]] || { echo "!! $svc: no $app/app-cds.jsa (package with -Dquarkus.package.jar.appcds.enabled=true)" >&2; FAILED=1; continue; }
+    cds_opts=("-XX:SharedArchiveFile=$app/app-cds.jsa")
   fi
   for run in $(seq 0 "$RUNS"); do
-    if ((run == 0)) && [[ "$CDS" != 1 ]]; then continue; fi
+    if ((run == 0)) && ((training == 0)); then continue; fi
     port=$(free_port)
     state="$WORK/state-$svc-$run"
     log="$WORK/$svc-$run.log"
@@ -144,14 +183,27 @@ for svc in "${SERVICES[@]}"; do
       )
     fi
     opts=("${EXTRA_OPTS[@]}")
-    if [[ "$CDS" == 1 ]]; then
-      if ((run == 0)); then opts+=("${pre_opts[@]}"); else opts+=("${cds_opts[@]}"); fi
+    if ((run == 0)); then opts+=("${pre_opts[@]}"); else opts+=("${cds_opts[@]}"); fi
+    if ((run == 0)) && [[ "$TRAIN" == generate ]]; then
+      # What a Dockerfile can run: Quarkus stops right after start-up initialization.
+      opts+=(-Dquarkus.appcds.generate=true)
+    fi
+    if [[ "$mode" == native ]]; then
+      cmd=("$runner")
+    else
+      cmd=("$JAVA" "${opts[@]}" -jar "$app/quarkus-run.jar")
     fi
     mkdir -p "$state"
     start=$(now_ms)
-    (cd "$WORK" && exec env "${env_vars[@]}" java "${opts[@]}" -jar "$app/quarkus-run.jar") >"$log" 2>&1 &
+    (cd "$WORK" && exec env "${env_vars[@]}" "${cmd[@]}") >"$log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
+    if ((run == 0)) && [[ "$TRAIN" == generate ]]; then
+      wait "$pid" || true
+      echo "$svc: archive training run (-Dquarkus.appcds.generate=true, $(($(now_ms) - start)) ms), not counted"
+      [[ -f "$archive" ]] || { echo "!! $svc: no archive written ($archive); log tail:" >&2; tail -n 20 "$log" >&2; }
+      continue
+    fi
     ready_ms=""
     deadline=$((start + READY_TIMEOUT_S * 1000))
     while (($(now_ms) < deadline)); do
@@ -184,16 +236,17 @@ for svc in "${SERVICES[@]}"; do
     rss_warm=$(rss_kb "$pid")
     started=$(grep -o 'started in [0-9.]*s' "$log" | head -n1 | grep -o '[0-9.]*' || echo NaN)
     if ((run == 0)); then
-      echo "$svc: CDS archive training run (ready ${ready_ms} ms), not counted"
+      echo "$svc: archive training run (ready ${ready_ms} ms), not counted"
       stop "$pid"
-      [[ -f "$archive" ]] || echo "!! $svc: no CDS archive written" >&2
+      [[ -f "$archive" ]] || echo "!! $svc: no archive written ($archive)" >&2
       continue
     fi
-    printf '%s\t%d\t%d\t%s\t%d\t%d\t%d\t%s\n' "$svc" "$run" "$ready_ms" "$started" "$rss_ready" "$rss_warm" "$bad" "$cpu_ready" >>"$RESULTS"
+    printf '%s\t%d\t%d\t%s\t%d\t%d\t%d\t%s\n' "$label" "$run" "$ready_ms" "$started" "$rss_ready" "$rss_warm" "$bad" "$cpu_ready" >>"$RESULTS"
     printf '%-16s run %d: ready %5d ms  CPU %ss  quarkus "started in %ss"  RSS ready %4d MB  after warm-up %4d MB  (%d non-200 of %d)\n' \
-      "$svc" "$run" "$ready_ms" "$cpu_ready" "$started" $((rss_ready / 1024)) $((rss_warm / 1024)) "$bad" $((2 * WARMUP))
+      "$label" "$run" "$ready_ms" "$cpu_ready" "$started" $((rss_ready / 1024)) $((rss_warm / 1024)) "$bad" $((2 * WARMUP))
     stop "$pid"
   done
+ done
 done
 
 echo
@@ -221,5 +274,5 @@ awk -F'\t' '
       printf "%-20s | %-22s | %-20s | %-22s | %-20s | %-20s\n", s " (" k ")", r1, rc, r2, r3, r4
     }
   }' "$RESULTS"
-echo "goal: ready < 1500 ms, RSS < 200 MB; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "goal: ready < 1500 ms, RSS < 200 MB (native: < 100 ms, < 60 MB); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$FAILED"

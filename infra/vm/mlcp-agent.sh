@@ -20,6 +20,8 @@ readonly STORAGE_API="${MLCP_STORAGE_API:-https://storage.googleapis.com}"
 readonly SECRETS_API="${MLCP_SECRETS_API:-https://secretmanager.googleapis.com/v1}"
 readonly PUBSUB_API="${MLCP_PUBSUB_API:-https://pubsub.googleapis.com/v1}"
 readonly STS_API="${MLCP_STS_API:-https://sts.googleapis.com/v1}"
+readonly BIGQUERY_API="${MLCP_BIGQUERY_API:-https://bigquery.googleapis.com/bigquery/v2}"
+readonly SPANNER_API="${MLCP_SPANNER_API:-https://spanner.googleapis.com/v1}"
 readonly DELETE_GRACE_SECONDS="${MLCP_DELETE_GRACE_SECONDS:-60}"
 readonly WORK_ROOT="${MLCP_WORK_DIR:-/var/lib/mlcp}"
 readonly SECRETS_ROOT="${MLCP_SECRETS_DIR:-/dev/shm}"
@@ -69,6 +71,8 @@ STOP_REQUESTED=0
 
 WORK=""
 OUTPUTS_DIR=""
+INPUTS_DIR=""
+INPUT_BYTES=0
 SECRETS_DIR=""
 ENV_FILE=""
 AUTH=""
@@ -254,7 +258,8 @@ def cmd_boundary(src, staging_bucket, staging_prefix, reserved, dst):
         json.dump({"accessBoundary": {"accessBoundaryRules": rules}}, f)
 
 def cmd_publish_body(dst, record_dst, ce_id, ce_source, ce_time, run_id, attempt, instance, zone,
-                     exit_code, output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason):
+                     exit_code, output_uri, wall, cpu, rss, gpu, started_at, finished_at, reason,
+                     input_bytes="0"):
     data = {
         "runId": run_id,
         "attempt": int(attempt),
@@ -267,6 +272,7 @@ def cmd_publish_body(dst, record_dst, ce_id, ce_source, ce_time, run_id, attempt
             "cpuSeconds": float(cpu),
             "maxRssBytes": int(rss),
             "gpuSeconds": float(gpu),
+            "inputBytes": int(input_bytes),
         },
         "startedAt": started_at or None,
         "finishedAt": finished_at or None,
@@ -312,6 +318,16 @@ import json, os, socketserver, sys, threading, time, urllib.error, urllib.parse,
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
+SA_INFO_PATH = "/computeMetadata/v1/instance/service-accounts/default/"
+# Harmless facts Google's client libraries read before asking for a token (they detect "GCE" by
+# a 200 on / and read the account's email and the project): passed through from the real metadata
+# server. Everything else (attributes, identity tokens, other accounts) stays 404.
+PASS_THROUGH = {
+    "/computeMetadata/v1/project/project-id",
+    "/computeMetadata/v1/project/numeric-project-id",
+    "/computeMetadata/v1/instance/service-accounts/default/email",
+    "/computeMetadata/v1/instance/zone",
+}
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
 REFRESH_MARGIN_SECONDS = 60
@@ -382,10 +398,35 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def metadata(self, path):
+        with http.open(urllib.request.Request(
+                metadata_url + path[len("/computeMetadata/v1"):],
+                headers={"Metadata-Flavor": "Google"}), timeout=10) as response:
+            return response.read().decode("utf-8")
+
     def do_GET(self):
         if self.refused():
             return
-        if urllib.parse.urlsplit(self.path).path != TOKEN_PATH:
+        path = urllib.parse.urlsplit(self.path).path
+        try:
+            if path in ("/", "/computeMetadata/v1/", "/computeMetadata/v1"):
+                self.answer(200, "computeMetadata/\n")
+                return
+            if path in PASS_THROUGH:
+                self.answer(200, self.metadata(path))
+                return
+            if path == SA_INFO_PATH:
+                email = self.metadata(SA_INFO_PATH + "email")
+                self.answer(200, json.dumps({
+                    "aliases": ["default"], "email": email,
+                    "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}),
+                    "application/json")
+                return
+        except Exception as e:
+            log("metadata pass-through of %s failed: %s" % (path, describe(e)))
+            self.answer(502, "metadata unavailable\n")
+            return
+        if path != TOKEN_PATH:
             self.answer(404, "Not found\n")
             return
         try:
@@ -422,7 +463,407 @@ server.serve_forever()
 PYTHON
 readonly TOKEN_SERVER
 
-py() { python3 -c "$PY" "$@"; }
+# The run's inputs, materialized before the container starts (mlcp-input-plan, resolved and
+# validated by training-runner at submit; this only executes it): gcs entries are downloaded
+# (registry files checked against their SHA-256, other objects against Cloud Storage's MD5),
+# bigquery entries exported server-side to Parquet on GCS by a job and then downloaded, spanner
+# entries read in a single-use read-only snapshot into JSON Lines. Everything streams in 1 MiB
+# pieces, so the agent's memory does not grow with the input. Writes <inputs>/<n>/…,
+# <inputs>/manifest.json and the total bytes to RESULT (on failure, the reason naming the input to
+# RESULT.error).
+# argv: PLAN INPUTS_DIR METADATA_URL STORAGE_API BIGQUERY_API SPANNER_API JOB_PREFIX RESULT RETRY_SECONDS
+IFS= read -r -d '' MATERIALIZER <<'PYTHON' || true
+import base64, concurrent.futures, hashlib, json, os, re, sys, threading, time, urllib.error
+import urllib.parse, urllib.request
+
+(plan_file, inputs_dir, metadata_url, storage_api, bigquery_api, spanner_api, job_prefix,
+ result_file, retry_seconds) = sys.argv[1:10]
+RETRY_SECONDS = float(retry_seconds)
+CHUNK = 1 << 20
+# Objects downloaded at once: many small files are bound by round trips, not bandwidth.
+PARALLEL = 8
+GCS = re.compile(r"^gs://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(?:/(.*))?$", re.S)
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# Under a run's output prefix, what the agent itself wrote (infra/vm README, completion record).
+RESERVED = "_mlcp/"
+# Straight to Google's APIs (or the local stand-ins), whatever proxy the environment names.
+http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+token = {"value": None, "at": 0.0}
+token_lock = threading.Lock()
+
+class Failed(Exception):
+    """Fails the run; the message names the input."""
+
+def log(message):
+    sys.stderr.write("%s mlcp-agent: %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                               message))
+
+def auth():
+    # The VM's token, fetched again every 5 minutes: a large input outlives one token.
+    with token_lock:
+        if token["value"] is None or time.time() - token["at"] > 300:
+            request = urllib.request.Request(
+                metadata_url + "/instance/service-accounts/default/token",
+                headers={"Metadata-Flavor": "Google"})
+            with http.open(request, timeout=30) as response:
+                token["value"] = json.loads(response.read().decode("utf-8"))["access_token"]
+                token["at"] = time.time()
+        return {"Authorization": "Bearer " + token["value"]}
+
+def retryable(error):
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code == 429 or error.code >= 500
+    return isinstance(error, (urllib.error.URLError, OSError, TimeoutError))
+
+def describe(error):
+    if isinstance(error, urllib.error.HTTPError):
+        try:
+            detail = json.loads(error.read().decode("utf-8")).get("error", {}).get("message", "")
+        except Exception:
+            detail = ""
+        return "%s answered %d%s" % (error.url.split("?")[0], error.code,
+                                     (": " + detail[:300]) if detail else "")
+    return "%s: %s" % (type(error).__name__, getattr(error, "reason", error))
+
+def call(method, url, body=None, what="request", stream=None):
+    """One API call with retries (no answer, 429, 5xx); returns parsed JSON, or calls stream."""
+    delay, deadline = 1.0, time.time() + RETRY_SECONDS
+    while True:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = dict(auth())
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with http.open(request, timeout=300) as response:
+                if stream is not None:
+                    return stream(response)
+                text = response.read().decode("utf-8")
+                return json.loads(text) if text.strip() else {}
+        except Exception as e:  # classified below; the message names the input
+            if isinstance(e, Failed):
+                raise
+            if not retryable(e) or time.time() >= deadline:
+                raise Failed("%s: %s" % (what, describe(e)))
+            log("%s: %s; retrying in %.0fs" % (what, describe(e), delay))
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+
+def q(text):
+    return urllib.parse.quote(text, safe="")
+
+def safe_path(root, relative):
+    parts = [p for p in relative.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise Failed("object name %s cannot be a file under /inputs" % json.dumps(relative))
+    path = os.path.join(root, *parts)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+def download(bucket, name, path, what):
+    """Streams one object to path in CHUNK pieces (memory stays flat); returns (bytes, sha256, md5)."""
+    url = "%s/storage/v1/b/%s/o/%s?alt=media" % (storage_api, q(bucket), q(name))
+    def write(response):
+        sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
+        with open(path, "wb") as f:
+            while True:
+                chunk = response.read(CHUNK)
+                if not chunk:
+                    break
+                f.write(chunk)
+                sha.update(chunk)
+                md5.update(chunk)
+                size += len(chunk)
+        return size, sha.hexdigest(), base64.b64encode(md5.digest()).decode("ascii")
+    return call("GET", url, what=what, stream=write)
+
+def listing(bucket, prefix, what):
+    token_ = None
+    while True:
+        url = "%s/storage/v1/b/%s/o?prefix=%s&fields=%s" % (
+            storage_api, q(bucket), q(prefix), q("items(name,size,md5Hash),nextPageToken"))
+        if token_:
+            url += "&pageToken=" + q(token_)
+        page = call("GET", url, what=what)
+        for item in page.get("items", []):
+            yield item
+        token_ = page.get("nextPageToken")
+        if not token_:
+            return
+
+def fetch_object(bucket, name, relative, target, source, expected_sha=None, expected_md5=None,
+                 expected_size=None):
+    path = safe_path(target, relative)
+    what = "input %s: gs://%s/%s" % (source, bucket, name)
+    size, sha, md5 = download(bucket, name, path, what)
+    if expected_sha is not None and sha != expected_sha:
+        raise Failed("input %s: checksum mismatch on %s: SHA-256 %s, the registry says %s"
+                     % (source, relative, sha, expected_sha))
+    if expected_md5 and md5 != expected_md5:
+        raise Failed("input %s: checksum mismatch on %s: MD5 %s, Cloud Storage says %s"
+                     % (source, relative, md5, expected_md5))
+    if expected_size is not None and int(expected_size) != size:
+        raise Failed("input %s: %s has %d bytes, expected %s" % (source, relative, size,
+                                                                 expected_size))
+    return {"name": relative, "bytes": size, "sha256": sha}
+
+def fetch_all(jobs):
+    """Downloads (fetch_object arguments) PARALLEL at a time; results in the jobs' order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        futures = [pool.submit(fetch_object, *args, **kwargs) for args, kwargs in jobs]
+        return [f.result() for f in futures]
+
+def prefix_jobs(bucket, prefix, target, source):
+    jobs = []
+    for item in listing(bucket, prefix, "input %s" % source):
+        relative = item["name"][len(prefix):]
+        if item["name"].endswith("/") or relative.startswith(RESERVED):
+            continue  # a folder placeholder, or another run's agent records (completion, exports)
+        jobs.append(((bucket, item["name"], relative, target, source),
+                     {"expected_md5": item.get("md5Hash"), "expected_size": item.get("size")}))
+    return jobs
+
+def gcs(entry, target):
+    m = GCS.match(entry.get("uri") or "")
+    if not m:
+        raise Failed("input %s: %s is not gs://BUCKET/PATH" % (entry["source"], entry.get("uri")))
+    bucket, name, source = m.group(1), m.group(2) or "", entry["source"]
+    if entry.get("files"):
+        # A registry version: exactly its manifest's files, each checked against its SHA-256.
+        prefix = name if name.endswith("/") or not name else name + "/"
+        jobs = []
+        for f in entry["files"]:
+            if not HEX64.match(f.get("sha256") or ""):
+                raise Failed("input %s: the plan lists %s without a SHA-256" % (source,
+                                                                               f.get("path")))
+            jobs.append(((bucket, prefix + f["path"], f["path"], target, source),
+                         {"expected_sha": f["sha256"], "expected_size": f.get("size")}))
+        return fetch_all(jobs), None
+    if name and not name.endswith("/"):
+        try:
+            meta = call("GET", "%s/storage/v1/b/%s/o/%s" % (storage_api, q(bucket), q(name)),
+                        what="input %s" % source)
+            return [fetch_object(bucket, name, name.rsplit("/", 1)[-1], target, source,
+                                 expected_md5=meta.get("md5Hash"),
+                                 expected_size=meta.get("size"))], None
+        except Failed as e:
+            if " answered 404" not in str(e):
+                raise
+        name += "/"
+    jobs = prefix_jobs(bucket, name, target, source)
+    if not jobs:
+        raise Failed("input %s: no objects under gs://%s/%s" % (source, bucket, name))
+    return fetch_all(jobs), None
+
+def bigquery(entry, target):
+    """A server-side export to Parquet on GCS (the rows never pass through this VM as rows)."""
+    source, project = entry["source"], entry["project"]
+    export = entry["exportUri"].rstrip("/") + "/"
+    if "'" in export or "\\" in export:
+        raise Failed("input %s: export URI %s cannot be quoted" % (source, export))
+    job_id = re.sub(r"[^A-Za-z0-9_-]", "_", "%s-in%d" % (job_prefix, entry["n"]))
+    if entry.get("table"):
+        p, d, t = entry["table"].split(".", 2)
+        configuration = {"extract": {
+            "sourceTable": {"projectId": p, "datasetId": d, "tableId": t},
+            "destinationUris": [export + "part-*.parquet"], "destinationFormat": "PARQUET"}}
+    else:
+        configuration = {"query": {
+            "query": "EXPORT DATA OPTIONS (uri = '%spart-*.parquet', format = 'PARQUET',"
+                     " overwrite = true) AS\n%s" % (export, entry["query"]),
+            "useLegacySql": False,
+            "maximumBytesBilled": str(entry.get("maxBytesBilled") or 0)}}
+    jobs = "%s/projects/%s/jobs" % (bigquery_api, q(project))
+    what = "input %s: BigQuery export job %s" % (source, job_id)
+    try:
+        job = call("POST", jobs, {"jobReference": {"projectId": project, "jobId": job_id},
+                                  "configuration": configuration}, what=what)
+    except Failed as e:
+        if " answered 409" not in str(e):  # the same attempt's job, started before a restart
+            raise
+        job = {"jobReference": {"projectId": project, "jobId": job_id}}
+    location = job.get("jobReference", {}).get("location")
+    delay = 1.0
+    while job.get("status", {}).get("state") != "DONE":
+        time.sleep(delay)
+        delay = min(delay * 2, 10)
+        url = "%s/%s" % (jobs, q(job_id)) + ("?location=" + q(location) if location else "")
+        job = call("GET", url, what=what)
+    error = job.get("status", {}).get("errorResult")
+    if error:
+        raise Failed("%s failed: %s" % (what, error.get("message", error.get("reason"))))
+    stats = job.get("statistics", {})
+    rows = (stats.get("query", {}).get("exportDataStatistics", {}).get("rowCount")
+            or stats.get("extract", {}).get("rowCount"))
+    m = GCS.match(export)
+    files = fetch_all(prefix_jobs(m.group(1), m.group(2) or "", target, source))
+    return files, {"jobId": job_id, "rows": int(rows) if rows is not None else None}
+
+def merge(a, b):
+    """Spanner's chunked values: strings concatenate, lists merge their boundary elements."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a + b
+    if isinstance(a, list) and isinstance(b, list):
+        if a and b and isinstance(a[-1], (str, list)) and type(a[-1]) is type(b[0]):
+            return a[:-1] + [merge(a[-1], b[0])] + b[1:]
+        return a + b
+    raise Failed("cannot merge chunked values of types %s and %s" % (type(a), type(b)))
+
+def partial_results(response):
+    """PartialResultSets of a streaming REST answer (a JSON array, or concatenated objects), one
+    at a time: the buffer holds at most one message plus a read chunk."""
+    decoder, buffer = json.JSONDecoder(), ""
+    while True:
+        chunk = response.read(65536)
+        if chunk:
+            buffer += chunk.decode("utf-8")
+        while True:
+            stripped = buffer.lstrip(" \t\r\n[,]")
+            if not stripped:
+                buffer = ""
+                break
+            try:
+                message, end = decoder.raw_decode(stripped)
+            except ValueError:
+                if not chunk:
+                    raise Failed("the Spanner answer ended mid-message")
+                buffer = stripped
+                break
+            buffer = stripped[end:]
+            if "error" in message:
+                raise Failed("Spanner: %s" % message["error"].get("message", message["error"]))
+            yield message.get("result", message)
+        if not chunk:
+            return
+
+def typed(value, kind):
+    if value is None:
+        return None
+    code = kind.get("code")
+    if code == "INT64":
+        return int(value)
+    if code == "ARRAY":
+        return [typed(v, kind.get("arrayElementType", {})) for v in value]
+    return value
+
+def spanner(entry, target):
+    """A single-use read-only snapshot at the plan's staleness, streamed into JSON Lines (Python's
+    standard library has no Parquet writer)."""
+    source = entry["source"]
+    database = "projects/%s/instances/%s/databases/%s" % (entry["project"], entry["instance"],
+                                                          entry["database"])
+    what = "input %s" % source
+    session = call("POST", "%s/%s/sessions" % (spanner_api, database), {}, what=what)["name"]
+    path = safe_path(target, "data.jsonl")
+    result = {"rows": 0}
+    def write(response):
+        sha, size, rows, names, kinds, pending, chunked = hashlib.sha256(), 0, 0, None, None, [], False
+        with open(path, "wb") as f:
+            for part in partial_results(response):
+                if names is None:
+                    fields = part.get("metadata", {}).get("rowType", {}).get("fields", [])
+                    names = [x.get("name") or "_%d" % i for i, x in enumerate(fields)]
+                    kinds = [x.get("type", {}) for x in fields]
+                values = part.get("values", [])
+                if chunked and pending and values:
+                    pending[-1] = merge(pending[-1], values[0])
+                    values = values[1:]
+                pending.extend(values)
+                chunked = bool(part.get("chunkedValue"))
+                width = max(len(names), 1)
+                complete = len(pending) - (1 if chunked else 0)
+                whole = complete - complete % width
+                for i in range(0, whole, width):
+                    row = {names[j]: typed(pending[i + j], kinds[j]) for j in range(len(names))}
+                    line = (json.dumps(row, separators=(",", ":")) + "\n").encode("utf-8")
+                    f.write(line)
+                    sha.update(line)
+                    size += len(line)
+                    rows += 1
+                del pending[:whole]
+        if pending:
+            raise Failed("%s: the answer ended inside a row" % what)
+        result.update(rows=rows, bytes=size, sha256=sha.hexdigest())
+        return result
+    body = {"sql": entry["sql"],
+            "transaction": {"singleUse": {"readOnly": {"maxStaleness": staleness(entry)}}}}
+    try:
+        call("POST", "%s/%s:executeStreamingSql" % (spanner_api, session), body, what=what,
+             stream=write)
+    finally:
+        try:
+            call("DELETE", "%s/%s" % (spanner_api, session), what="delete session")
+        except Exception:
+            pass
+    return ([{"name": "data.jsonl", "bytes": result["bytes"], "sha256": result["sha256"]}],
+            {"rows": result["rows"], "format": "jsonl"})
+
+def staleness(entry):
+    m = re.match(r"^([0-9]{1,9})ms$", entry.get("maxStaleness") or "0ms")
+    if not m:
+        raise Failed("input %s: maxStaleness %s is not <N>ms" % (entry["source"],
+                                                                entry.get("maxStaleness")))
+    return "%.3fs" % (int(m.group(1)) / 1000.0)
+
+def reason(message):
+    """The run's failure reason: to the agent (result_file.error) and its log."""
+    with open(result_file + ".error", "w") as f:
+        f.write(message[:900])
+    log(message[:900])
+    sys.exit(1)
+
+KINDS = {"gcs": gcs, "bigquery": bigquery, "spanner": spanner}
+
+def main():
+    with open(plan_file, "rb") as f:
+        plan = json.loads(f.read().decode("utf-8") or "[]")
+    if not isinstance(plan, list):
+        raise Failed("mlcp-input-plan must be a JSON array")
+    manifest, total = [], 0
+    for entry in plan:
+        if not isinstance(entry, dict) or entry.get("kind") not in KINDS \
+                or not isinstance(entry.get("n"), int) or not 0 <= entry["n"] < 1000:
+            raise Failed("mlcp-input-plan: entry %s is not an input of a known kind"
+                         % json.dumps(entry)[:200])
+        target = os.path.join(inputs_dir, str(entry["n"]))
+        os.makedirs(target, exist_ok=True)
+        started = time.time()
+        files, extra = KINDS[entry["kind"]](entry, target)
+        size = sum(f["bytes"] for f in files)
+        total += size
+        record = {"n": entry["n"], "source": entry["source"], "kind": entry["kind"],
+                  "path": "/inputs/%d" % entry["n"], "bytes": size, "files": files}
+        if entry.get("sha256"):
+            record["sha256"] = entry["sha256"]
+        record.update({k: v for k, v in (extra or {}).items() if v is not None})
+        manifest.append(record)
+        log("input %d (%s): %d files, %d bytes in %.1fs" % (entry["n"], entry["source"],
+                                                           len(files), size,
+                                                           time.time() - started))
+    with open(os.path.join(inputs_dir, "manifest.json"), "w") as f:
+        json.dump({"inputs": manifest}, f, indent=1)
+    with open(result_file, "w") as f:
+        f.write(str(total))
+
+try:
+    main()
+except Failed as e:
+    reason(str(e))
+except (OSError, ValueError, KeyError, TypeError) as e:
+    reason("materializing inputs failed: %s: %s" % (type(e).__name__, e))
+PYTHON
+readonly MATERIALIZER
+
+# The interpreter itself, resolved once at start (resolve_python): a version manager's shim (pyenv,
+# asdf) costs several processes per call, and the agent calls python a few dozen times.
+PYTHON=python3
+resolve_python() {
+  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PYTHON=python3
+  [[ -x $PYTHON ]] || PYTHON=python3
+}
+
+py() { "$PYTHON" -c "$PY" "$@"; }
 
 # The last line python3 wrote to stderr: its message, or an unexpected exception's summary.
 py_error() { tail -n 1 "$WORK/py.err"; }
@@ -460,20 +901,40 @@ http() {
 
 retryable() { [[ $1 == 000 || $1 == 429 || $1 == 5[0-9][0-9] ]]; }
 
-# with_retries SECONDS METHOD URL OUTFILE [curl args...]: http() again on no response, 429 or
-# 5xx, with exponential backoff, until an answer or SECONDS have passed.
-with_retries() {
-  local deadline=$((SECONDS + $1)) delay=$RETRY_INITIAL_SECONDS
-  shift
+# backoff DEADLINE WHAT ATTEMPT [args...]: the one exponential backoff loop. Runs ATTEMPT args...;
+# its answer 2 means "worth another try": unless SECONDS has reached DEADLINE (then backoff returns
+# 2), backoff logs "WHAT answered $HTTP_STATUS; retrying in Ns", waits (interruptibly) and tries
+# again, the wait doubling from RETRY_INITIAL_SECONDS up to RETRY_MAX_SECONDS. Any other answer
+# (0 done, 1 failed, ...) ends it and is returned.
+backoff() {
+  local deadline=$1 what=$2 delay=$RETRY_INITIAL_SECONDS rc
+  shift 2
   while :; do
-    http "$@"
-    if ! retryable "$HTTP_STATUS" || ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
-      return 0
-    fi
-    log "$1 ${2%%\?*} answered $HTTP_STATUS; retrying in ${delay}s"
+    rc=0
+    "$@" || rc=$?
+    ((rc == 2)) || return "$rc"
+    ((SECONDS < deadline)) || return 2
+    log "$what answered $HTTP_STATUS; retrying in ${delay}s"
     pause "$delay"
     delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
   done
+}
+
+# One try of with_retries: 2 (again) on no response, 429 or 5xx unless the agent is stopping.
+http_attempt() {
+  http "$@"
+  if ! retryable "$HTTP_STATUS" || ((STOP_REQUESTED)); then
+    return 0
+  fi
+  return 2
+}
+
+# with_retries SECONDS METHOD URL OUTFILE [curl args...]: http() again on no response, 429 or
+# 5xx, with exponential backoff, until an answer or SECONDS have passed.
+with_retries() {
+  local deadline=$((SECONDS + $1))
+  shift
+  backoff "$deadline" "$1 ${2%%\?*}" http_attempt "$@" || true
 }
 
 # metadata PATH OUTFILE: sets HTTP_STATUS.
@@ -574,7 +1035,8 @@ read_run() {
   # A reference starting with '-' would be read by docker as an option.
   [[ $IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$ ]] || fail "mlcp-image is not an image reference"
   local key
-  for key in mlcp-command mlcp-args mlcp-env mlcp-secrets mlcp-accelerator-count mlcp-inputs; do
+  for key in mlcp-command mlcp-args mlcp-env mlcp-secrets mlcp-accelerator-count mlcp-inputs \
+    mlcp-input-plan; do
     attribute "$key"
   done
   py argv "$WORK/md/mlcp-command" "$WORK/command.argv" mlcp-command 2>"$WORK/py.err" ||
@@ -654,6 +1116,29 @@ pull_image() {
   fail "image pull failed: $IMAGE"
 }
 
+# Each input of mlcp-input-plan under $WORK/inputs/<n>/ (MATERIALIZER above), then read-only for
+# the container at /inputs (MLCP_INPUT_DIR). A failure fails the run with the input named.
+materialize_inputs() {
+  [[ -s $WORK/md/mlcp-input-plan ]] || return 0
+  STAGE="materializing inputs"
+  INPUTS_DIR="$WORK/inputs"
+  mkdir -p "$INPUTS_DIR"
+  if ! "$PYTHON" -c "$MATERIALIZER" "$WORK/md/mlcp-input-plan" "$INPUTS_DIR" "$METADATA_URL" \
+    "$STORAGE_API" "$BIGQUERY_API" "$SPANNER_API" "mlcp-$RUN_ID-a$ATTEMPT" "$WORK/input-bytes" \
+    "$HTTP_TIMEOUT_SECONDS"; then
+    if [[ -s $WORK/input-bytes.error ]]; then
+      fail "$(head -c 900 "$WORK/input-bytes.error")"
+    fi
+    fail "materializing inputs failed"
+  fi
+  INPUT_BYTES=$(<"$WORK/input-bytes")
+  [[ $INPUT_BYTES =~ ^[0-9]+$ ]] || INPUT_BYTES=0
+  # Readable by a container running as any user; read-only for it through the mount.
+  chmod -R a+rX "$INPUTS_DIR"
+  printf 'MLCP_INPUT_DIR=/inputs\n' >>"$ENV_FILE"
+  log "inputs materialized: $INPUT_BYTES bytes under /inputs"
+}
+
 # The container must not reach the metadata server, which would hand it the VM's token (and with
 # it the VM's rights: the run's secrets, the staging bucket, deleting the instance). Docker sends
 # every packet from a container on a bridge network through the DOCKER-USER chain first, so a DROP
@@ -697,7 +1182,7 @@ start_token_server() {
   [[ $address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
     fail "token server for the container: no IPv4 gateway of docker's bridge network"
   [[ $TOKEN_SERVER_PORT =~ ^[0-9]{1,5}$ ]] || fail "MLCP_TOKEN_SERVER_PORT is not a port number"
-  python3 -c "$TOKEN_SERVER" "$address" "$TOKEN_SERVER_PORT" "$port_file" "$WORK/boundary.json" \
+  "$PYTHON" -c "$TOKEN_SERVER" "$address" "$TOKEN_SERVER_PORT" "$port_file" "$WORK/boundary.json" \
     "$METADATA_URL" "$STS_API" &
   TOKEN_SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
@@ -794,6 +1279,7 @@ run_container() {
     --env-file "$ENV_FILE" -v "$OUTPUTS_DIR:/outputs"
     --label "mlcp-run=$RUN_ID" --label "mlcp-attempt=$ATTEMPT"
     --log-driver=gcplogs --log-opt 'labels=mlcp-run,mlcp-attempt')
+  [[ -z $INPUTS_DIR ]] || run_args+=(-v "$INPUTS_DIR:/inputs:ro")
   ((ACCELERATORS == 0)) || run_args+=(--gpus all)
   # Like Kubernetes: mlcp-command replaces the image's entrypoint, mlcp-args its CMD.
   if ((${#COMMAND[@]} > 0)); then
@@ -917,32 +1403,35 @@ publish_completion() {
   fi
   py publish-body "$WORK/publish.json" "$WORK/completion.json" "$RUN_ID-$ATTEMPT-completed" \
     "//mlcp/vm-agent/$INSTANCE" "$(iso "$now")" "$RUN_ID" "$ATTEMPT" "$INSTANCE" "$ZONE" \
-    "$EXIT_CODE" "$OUTPUT_URI" "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON"
+    "$EXIT_CODE" "$OUTPUT_URI" "$wall" "$cpu" "$rss" "$gpu" "$STARTED_AT" "$FINISHED_AT" "$REASON" \
+    "$INPUT_BYTES"
   write_completion_record || true
-  local deadline=$((SECONDS + PUBLISH_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
-  while :; do
-    if refresh_token; then
-      http POST "$PUBSUB_API/$TOPIC:publish" "$WORK/publish.out" -H @"$AUTH" \
-        -H 'Content-Type: application/json' --data-binary @"$WORK/publish.json"
-    else
-      HTTP_STATUS=000
-    fi
-    if [[ $HTTP_STATUS == 200 ]]; then
-      log "published completion of $RUN_ID (exit code $EXIT_CODE${REASON:+, reason: $REASON})"
-      return 0
-    fi
-    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
-      log "publish to $TOPIC answered $HTTP_STATUS; giving up"
-      return 1
-    fi
-    if ((SECONDS >= deadline)); then
-      log "publish to $TOPIC still failing ($HTTP_STATUS) after ${PUBLISH_TIMEOUT_SECONDS}s"
-      return 1
-    fi
-    log "publish to $TOPIC answered $HTTP_STATUS; retrying in ${delay}s"
-    pause "$delay"
-    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
-  done
+  local rc=0
+  backoff $((SECONDS + PUBLISH_TIMEOUT_SECONDS)) "publish to $TOPIC" publish_attempt || rc=$?
+  if ((rc == 2)); then
+    log "publish to $TOPIC still failing ($HTTP_STATUS) after ${PUBLISH_TIMEOUT_SECONDS}s"
+    return 1
+  fi
+  return "$rc"
+}
+
+# One try of publish_completion (backoff's answers). A stopping agent still publishes.
+publish_attempt() {
+  if refresh_token; then
+    http POST "$PUBSUB_API/$TOPIC:publish" "$WORK/publish.out" -H @"$AUTH" \
+      -H 'Content-Type: application/json' --data-binary @"$WORK/publish.json"
+  else
+    HTTP_STATUS=000
+  fi
+  if [[ $HTTP_STATUS == 200 ]]; then
+    log "published completion of $RUN_ID (exit code $EXIT_CODE${REASON:+, reason: $REASON})"
+    return 0
+  fi
+  if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+    log "publish to $TOPIC answered $HTTP_STATUS; giving up"
+    return 1
+  fi
+  return 2
 }
 
 # The second net after training-runner's own delete: if the instance still exists after the
@@ -960,7 +1449,7 @@ self_delete() {
     return 0
   fi
   local url="$COMPUTE_API/projects/$PROJECT/zones/$ZONE/instances/$INSTANCE"
-  local deadline=$((SECONDS + DELETE_TIMEOUT_SECONDS)) delay=$RETRY_INITIAL_SECONDS
+  local deadline=$((SECONDS + DELETE_TIMEOUT_SECONDS)) rc=0
   refresh_token || true
   with_retries "$DELETE_TIMEOUT_SECONDS" GET "$url" "$WORK/instance.json" -H @"$AUTH"
   case $HTTP_STATUS in
@@ -973,31 +1462,36 @@ self_delete() {
       log "instance $INSTANCE: Compute answered $HTTP_STATUS; deleting anyway"
       ;;
   esac
-  while :; do
-    refresh_token || true
-    http DELETE "$url" "$WORK/delete.json" -H @"$AUTH"
-    case $HTTP_STATUS in
-      200 | 204)
-        log "deletion of $INSTANCE requested"
-        return 0
-        ;;
-      404)
-        log "instance $INSTANCE is already gone"
-        return 0
-        ;;
-    esac
-    if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
-      log "delete of $INSTANCE answered $HTTP_STATUS; giving up"
-      return 1
-    fi
-    if ((SECONDS >= deadline)) || ((STOP_REQUESTED)); then
-      log "delete of $INSTANCE still failing ($HTTP_STATUS)"
-      return 1
-    fi
-    log "delete of $INSTANCE answered $HTTP_STATUS; retrying in ${delay}s"
-    pause "$delay"
-    delay=$(awk -v d="$delay" -v m="$RETRY_MAX_SECONDS" 'BEGIN { d *= 2; print (d > m ? m : d) }')
-  done
+  backoff "$deadline" "delete of $INSTANCE" delete_attempt "$url" || rc=$?
+  if ((rc == 2 || rc == 3)); then
+    log "delete of $INSTANCE still failing ($HTTP_STATUS)"
+    return 1
+  fi
+  return "$rc"
+}
+
+# One try of self_delete's DELETE URL (backoff's answers; 3: the agent is stopping, no more tries).
+delete_attempt() {
+  refresh_token || true
+  http DELETE "$1" "$WORK/delete.json" -H @"$AUTH"
+  case $HTTP_STATUS in
+    200 | 204)
+      log "deletion of $INSTANCE requested"
+      return 0
+      ;;
+    404)
+      log "instance $INSTANCE is already gone"
+      return 0
+      ;;
+  esac
+  if ! retryable "$HTTP_STATUS" && [[ $HTTP_STATUS != 401 ]]; then
+    log "delete of $INSTANCE answered $HTTP_STATUS; giving up"
+    return 1
+  fi
+  if ((STOP_REQUESTED)); then
+    return 3
+  fi
+  return 2
 }
 
 cleanup() {
@@ -1053,7 +1547,7 @@ main() {
   trap finish EXIT
   trap 'on_signal SIGTERM' TERM
   trap 'on_signal SIGINT' INT
-  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  resolve_python
   mkdir -p "$WORK_ROOT"
   WORK=$(mktemp -d "$WORK_ROOT/agent.XXXXXX")
   if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
@@ -1069,11 +1563,190 @@ main() {
   read_run
   write_env_file
   pull_image
+  materialize_inputs
   block_metadata_server
   start_token_server
   run_container
   upload_outputs
 }
+
+# ==== serving mode (mlcp-mode=serving) ============================================================
+# The startup script of every serving VM (a managed instance group's template) and the process
+# behind each local serving "instance": it downloads the model version from its registry URI
+# (mlcp-model-uri), verifies the manifest's SHA-256 against mlcp-model-sha256 and every file
+# against the manifest, then runs the model-server image (mlcp-image) with the version mounted
+# read-only, listening on mlcp-port. No completion is published and the instance is not deleted:
+# the group's health check and autohealing own the instance's life. Contract: README.md beside
+# this file ("Serving mode").
+
+SERVING_SERVICE=""
+SERVING_REVISION=""
+SERVING_PORT=8080
+MODEL_URI=""
+MODEL_SHA256=""
+MODEL_DIR=""
+
+# Manifest files for the download loop: path\0sha256\0 pairs, each path checked to stay inside
+# the version (no absolute paths, no . or .. segments).
+IFS= read -r -d '' SERVING_PY <<'PYTHON' || true
+import json, sys
+manifest, out = sys.argv[1], sys.argv[2]
+with open(manifest, "rb") as f:
+    data = json.loads(f.read().decode("utf-8"))
+files = data.get("files")
+if not isinstance(files, list) or not files:
+    sys.stderr.write("manifest.json lists no files\n")
+    sys.exit(1)
+with open(out, "wb") as f:
+    for entry in files:
+        path, sha = entry.get("path"), entry.get("sha256")
+        parts = path.split("/") if isinstance(path, str) else [""]
+        if (not path or path.startswith("/") or "\\" in path or "\0" in path
+                or any(p in ("", ".", "..") for p in parts)):
+            sys.stderr.write("manifest.json lists an invalid path: %r\n" % (path,))
+            sys.exit(1)
+        if not isinstance(sha, str) or len(sha) != 64:
+            sys.stderr.write("manifest.json has no sha256 for %s\n" % path)
+            sys.exit(1)
+        f.write(path.encode("utf-8") + b"\0" + sha.lower().encode("ascii") + b"\0")
+PYTHON
+readonly SERVING_PY
+
+serving_read() {
+  STAGE="reading metadata"
+  mkdir -p "$WORK/md"
+  standard_metadata
+  local key
+  for key in mlcp-service mlcp-revision mlcp-image mlcp-model-uri mlcp-model-sha256; do
+    attribute "$key" required
+  done
+  attribute mlcp-port
+  attribute mlcp-env
+  SERVING_SERVICE=$(value_of mlcp-service)
+  SERVING_REVISION=$(value_of mlcp-revision)
+  [[ $SERVING_SERVICE =~ ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || fail "mlcp-service is not a name"
+  [[ $SERVING_REVISION =~ ^[a-z][a-z0-9]{0,11}$ ]] || fail "mlcp-revision is not a revision id"
+  IMAGE=$(value_of mlcp-image)
+  [[ $IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$ ]] || fail "mlcp-image is not an image reference"
+  MODEL_URI=$(value_of mlcp-model-uri)
+  local parts=()
+  mapfile -d '' parts < <(py gcs-uri "$MODEL_URI") || true
+  ((${#parts[@]} == 2)) || fail "mlcp-model-uri is not gs://BUCKET/PREFIX/"
+  BUCKET=${parts[0]}
+  PREFIX=${parts[1]}
+  MODEL_SHA256=$(value_of mlcp-model-sha256)
+  [[ $MODEL_SHA256 =~ ^[0-9a-f]{64}$ ]] || fail "mlcp-model-sha256 is not a hex SHA-256"
+  local port
+  port=$(value_of mlcp-port)
+  if [[ -n $port ]]; then
+    if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
+      fail "mlcp-port is not a port number"
+    fi
+    SERVING_PORT=$((10#$port))
+  fi
+  RUN_ID="$SERVING_SERVICE-$SERVING_REVISION"
+  log "serving $SERVING_SERVICE revision $SERVING_REVISION on $INSTANCE: $MODEL_URI (manifest $MODEL_SHA256), image $IMAGE, port $SERVING_PORT"
+}
+
+# serving_fetch NAME DEST: one object of the version (GCS JSON API media download).
+serving_fetch() {
+  local bucket encoded
+  bucket=$(py urlencode "$BUCKET")
+  encoded=$(py urlencode "$PREFIX$1")
+  with_retries "$HTTP_TIMEOUT_SECONDS" GET \
+    "$STORAGE_API/storage/v1/b/$bucket/o/$encoded?alt=media" "$2" -H @"$AUTH"
+  [[ $HTTP_STATUS == 200 ]] || fail "download of $MODEL_URI$1 answered $HTTP_STATUS"
+}
+
+serving_download() {
+  STAGE="downloading the model"
+  MODEL_DIR="$WORK/model"
+  mkdir -p "$MODEL_DIR"
+  refresh_token || fail "no service-account token to download the model with"
+  serving_fetch manifest.json "$MODEL_DIR/manifest.json"
+  local digest
+  digest=$(sha256sum "$MODEL_DIR/manifest.json" | cut -d ' ' -f 1)
+  [[ $digest == "$MODEL_SHA256" ]] ||
+    fail "model refused: manifest.json of $MODEL_URI has SHA-256 $digest, expected $MODEL_SHA256"
+  "$PYTHON" -c "$SERVING_PY" "$MODEL_DIR/manifest.json" "$WORK/files.list" 2>"$WORK/py.err" ||
+    fail "model refused: $(py_error)"
+  local entries=() i path sha got count=0
+  mapfile -d '' entries <"$WORK/files.list"
+  for ((i = 0; i < ${#entries[@]}; i += 2)); do
+    path=${entries[i]}
+    sha=${entries[i + 1]}
+    [[ $path != manifest.json ]] || continue
+    mkdir -p "$(dirname -- "$MODEL_DIR/$path")"
+    serving_fetch "$path" "$MODEL_DIR/$path"
+    got=$(sha256sum -- "$MODEL_DIR/$path" | cut -d ' ' -f 1)
+    [[ $got == "$sha" ]] || fail "model refused: $path differs from the manifest (SHA-256 $got)"
+    count=$((count + 1))
+  done
+  chmod -R a+rX "$MODEL_DIR"
+  log "model verified: manifest $MODEL_SHA256 and $count files"
+}
+
+serving_run() {
+  STAGE="running the model server"
+  py env "$WORK/md/mlcp-env" "$ENV_FILE" "PORT=$SERVING_PORT" "MLCP_MODEL_DIR=$MODEL_DIR" \
+    "MLCP_MODEL_SHA256=$MODEL_SHA256" "MLCP_MODEL_URI=$MODEL_URI" \
+    "MLCP_REVISION=$SERVING_REVISION" 2>"$WORK/py.err" || fail "$(py_error)"
+  pull_image
+  block_metadata_server
+  # The model is mounted at the same path inside, so MLCP_MODEL_DIR holds in both.
+  local run_args=(run --rm --name "mlcp-$RUN_ID-$INSTANCE" --env-file "$ENV_FILE"
+    -p "$SERVING_PORT:$SERVING_PORT" -v "$MODEL_DIR:$MODEL_DIR:ro"
+    --label "mlcp-service=$SERVING_SERVICE" --label "mlcp-revision=$SERVING_REVISION"
+    --log-driver=gcplogs --log-opt 'labels=mlcp-service,mlcp-revision' "$IMAGE")
+  log "model server starting"
+  "$DOCKER" "${run_args[@]}" >&2 &
+  DOCKER_PID=$!
+  local rc=0
+  wait "$DOCKER_PID" || rc=$?
+  DOCKER_PID=""
+  EXIT_CODE=$rc
+  log "model server exited with $rc"
+  return "$rc"
+}
+
+serving_finish() {
+  local status=$?
+  trap - EXIT
+  set +e
+  [[ -z $REASON ]] || log "serving stopped: $REASON"
+  [[ -z $SECRETS_DIR ]] || rm -rf -- "$SECRETS_DIR"
+  [[ -z $WORK ]] || rm -rf -- "$WORK"
+  exit "$status"
+}
+
+serving_signal() {
+  REASON="agent stopped by $1 while $STAGE"
+  if [[ -n $DOCKER_PID ]]; then
+    kill -TERM "$DOCKER_PID" 2>/dev/null || true
+    wait "$DOCKER_PID" 2>/dev/null || true
+  fi
+  exit 143
+}
+
+serving_main() {
+  trap serving_finish EXIT
+  trap 'serving_signal SIGTERM' TERM
+  trap 'serving_signal SIGINT' INT
+  resolve_python
+  mkdir -p "$WORK_ROOT"
+  WORK=$(mktemp -d "$WORK_ROOT/serving.XXXXXX")
+  if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
+    SECRETS_DIR=$(mktemp -d "$SECRETS_ROOT/mlcp-agent.XXXXXX")
+  else
+    SECRETS_DIR=$(mktemp -d "$WORK/secrets.XXXXXX")
+  fi
+  ENV_FILE="$SECRETS_DIR/container.env"
+  AUTH="$SECRETS_DIR/auth.header"
+  serving_read
+  serving_download
+  serving_run
+}
+# ==== end of serving mode =========================================================================
 
 # ==== notebook mode ============================================================================
 # mlcp-mode=notebook: the agent of experiment-vm's notebook VMs. It makes sure JupyterLab serves
@@ -1241,7 +1914,7 @@ commands[sys.argv[1]](*sys.argv[2:])
 PYTHON
 readonly NOTEBOOK_PY
 
-nb_py() { python3 -c "$NOTEBOOK_PY" "$@"; }
+nb_py() { "$PYTHON" -c "$NOTEBOOK_PY" "$@"; }
 
 NB_EXPERIMENT=""
 NB_PORT=""
@@ -1274,7 +1947,7 @@ notebook_start_jupyter() {
   family=$(value_of mlcp-image-family)
   if command -v jupyter >/dev/null 2>&1; then
     NB_TOKEN_FILE="$SECRETS_DIR/jupyter.token"
-    python3 -c 'import secrets; print(secrets.token_hex(24))' >"$NB_TOKEN_FILE"
+    "$PYTHON" -c 'import secrets; print(secrets.token_hex(24))' >"$NB_TOKEN_FILE"
     printf 'Authorization: token %s\n' "$(<"$NB_TOKEN_FILE")" >"$NB_TOKEN_FILE.header"
     local as_root=()
     ((EUID != 0)) || as_root=(--allow-root)
@@ -1337,7 +2010,7 @@ notebook_stop() {
 notebook_main() {
   trap notebook_stop EXIT
   trap 'log "stopping (the VM is being stopped or deleted)"; exit 0' TERM INT
-  command -v python3 >/dev/null || fail "python3 is required on the VM image"
+  resolve_python
   mkdir -p "$WORK_ROOT"
   WORK=$(mktemp -d "$WORK_ROOT/notebook.XXXXXX")
   if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
@@ -1373,30 +2046,20 @@ notebook_main() {
     pause "$NB_INTERVAL"
   done
 }
-
-# The VM's mlcp-mode attribute picks the agent; absent (404) means training. Metadata that does
-# not answer within a minute also means training, whose own reads then fail and report it.
-agent_mode() {
-  local out mode=training deadline=$((SECONDS + 60))
-  out=$(mktemp)
-  while :; do
-    http GET "$METADATA_URL/instance/attributes/mlcp-mode" "$out" -H 'Metadata-Flavor: Google'
-    if [[ $HTTP_STATUS == 200 ]]; then
-      mode=$(<"$out")
-      break
-    fi
-    if ! retryable "$HTTP_STATUS" || ((SECONDS >= deadline)); then
-      break
-    fi
-    sleep 1
-  done
-  rm -f "$out"
-  [[ $mode =~ ^[a-z]{1,20}$ ]] || mode=training
-  printf '%s' "$mode"
-}
 # ==== end of notebook mode =====================================================================
 
+# The agent's mode, from the mlcp-mode attribute: training (absent or "training"), serving or
+# notebook.
+agent_mode() {
+  local mode
+  mode=$(curl -sS --globoff -f --connect-timeout 10 --retry 5 --retry-connrefused \
+    -H 'Metadata-Flavor: Google' "$METADATA_URL/instance/attributes/mlcp-mode" 2>/dev/null) ||
+    mode=training
+  printf '%s' "$mode"
+}
+
 case "$(agent_mode)" in
+  serving) serving_main "$@" ;;
   notebook) notebook_main "$@" ;;
   *) main "$@" ;;
 esac

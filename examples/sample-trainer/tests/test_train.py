@@ -37,6 +37,17 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(json.load(open(os.path.join(out, "model.json")))["features"], ["a", "b"])
 
+    def test_json_lines_in_the_agent_input_dir_are_used_without_their_id_columns(self):
+        with tempfile.TemporaryDirectory() as d:
+            inputs, out = os.path.join(d, "in", "0"), os.path.join(d, "out")
+            os.makedirs(inputs)
+            with open(os.path.join(inputs, "data.jsonl"), "w") as f:
+                for i in range(30):
+                    f.write(json.dumps({"example_id": i, "a": i, "b": -i, "label": int(i > 12)}) + "\n")
+            r = run("--outputs", out, env={"MLCP_INPUT_DIR": os.path.join(d, "in")})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.load(open(os.path.join(out, "model.json")))["features"], ["a", "b"])
+
     def test_bad_input_exits_2_with_a_reason(self):
         with tempfile.TemporaryDirectory() as d:
             bad = os.path.join(d, "bad.csv")

@@ -2,20 +2,16 @@ package dev.mlcp.local;
 
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.AlreadyExistsException;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
 import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
-import com.google.pubsub.v1.DeadLetterPolicy;
-import com.google.pubsub.v1.ProjectSubscriptionName;
-import com.google.pubsub.v1.PushConfig;
-import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
 import dev.mlcp.events.Subscriptions;
 import dev.mlcp.events.Topics;
+import dev.mlcp.messaging.PubSubSetup;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
@@ -136,45 +132,22 @@ public final class Provision {
   }
 
   private static void createTopic(TopicAdminClient topics, TopicName name) {
-    try {
-      topics.createTopic(name);
-      LOG.info("topic " + name.getTopic() + " created");
-    } catch (AlreadyExistsException e) {
-      LOG.fine("topic " + name.getTopic() + " exists");
-    }
+    boolean created = PubSubSetup.ensureTopic(topics, name.getProject(), name.getTopic());
+    LOG.info("topic " + name.getTopic() + (created ? " created" : " exists"));
   }
 
   private static void createSubscription(
       SubscriptionAdminClient subscriptions, String project, Plan plan) {
     Subscriptions.Subscription s = plan.subscription();
-    ProjectSubscriptionName name = ProjectSubscriptionName.of(project, s.name());
-    PushConfig push =
-        plan.pushEndpoint() == null
-            ? PushConfig.getDefaultInstance()
-            : PushConfig.newBuilder().setPushEndpoint(plan.pushEndpoint()).build();
-    Subscription subscription =
-        Subscription.newBuilder()
-            .setName(name.toString())
-            .setTopic(TopicName.of(project, s.topic()).toString())
-            .setPushConfig(push)
-            .setAckDeadlineSeconds(60)
-            .setDeadLetterPolicy(
-                DeadLetterPolicy.newBuilder()
-                    .setDeadLetterTopic(
-                        TopicName.of(project, Topics.deadLetterOf(s.topic())).toString())
-                    .setMaxDeliveryAttempts(Topics.MAX_DELIVERY_ATTEMPTS))
-            .build();
     String where =
         plan.pushEndpoint() == null
             ? "pull (channel not declared yet)"
             : "push " + plan.pushEndpoint();
-    try {
-      subscriptions.createSubscription(subscription);
-      LOG.info("subscription " + s.name() + " created: " + where);
-    } catch (AlreadyExistsException e) {
-      // Ports may differ from the last `up`: point the push endpoint at this one.
-      subscriptions.modifyPushConfig(name, push);
-      LOG.info("subscription " + s.name() + " exists: " + where);
-    }
+    // Ports may differ from the last `up`: an existing subscription is pointed at this one.
+    boolean created =
+        PubSubSetup.ensureSubscription(
+            subscriptions,
+            PubSubSetup.subscription(project, s.name(), s.topic(), plan.pushEndpoint(), false));
+    LOG.info("subscription " + s.name() + (created ? " created: " : " exists: ") + where);
   }
 }

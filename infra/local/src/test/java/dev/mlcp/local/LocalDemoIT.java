@@ -73,7 +73,7 @@ class LocalDemoIT {
     // Belt and braces: whatever survived `down` (sessions of the recorded pids, agent pids).
     try (Stream<Path> pids = Files.list(home.resolve("run"))) {
       for (Path p : pids.filter(f -> f.toString().endsWith(".pid")).toList()) {
-        long pid = Long.parseLong(Files.readString(p).trim());
+        long pid = Long.parseLong(Files.readString(p).trim().split("\\s+")[0]); // "pid start-time"
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         new ProcessBuilder("pkill", "-KILL", "-s", Long.toString(pid)).start().waitFor();
       }
@@ -107,6 +107,11 @@ class LocalDemoIT {
     assertThat(artifacts.resolve("model.json")).isNotEmptyFile();
     assertThat(artifacts.resolve("metrics.json")).content().contains("accuracy");
     assertThat(localVms()).isEmpty();
+    // The registry stage: a run published like Cloud Build's became a verified version with an
+    // evaluation; the REST run's outputs were rejected as ad hoc.
+    assertThat(demo.output())
+        .containsPattern("REGISTRY_RESULT ok=1 model=demo-churn version=v\\d+ sha256=[0-9a-f]{64}")
+        .contains("ad-hoc run: not registrable");
   }
 
   @Test
@@ -168,7 +173,9 @@ class LocalDemoIT {
             "serving-deployer")) {
       assertThat(healthy.output()).containsPattern(p + "\\s+\\d+\\s+\\d+\\s+healthy");
     }
-    long pid = Long.parseLong(Files.readString(home.resolve("run/serving-deployer.pid")).trim());
+    long pid =
+        Long.parseLong(
+            Files.readString(home.resolve("run/serving-deployer.pid")).trim().split("\\s+")[0]);
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
     Result crashed = run(List.of("status"), Duration.ofSeconds(60));

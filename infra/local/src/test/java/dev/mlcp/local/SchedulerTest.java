@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerTest {
 
   private static final Duration PERIOD = Duration.ofMillis(300);
+
+  /** The jobs of one service, all served by one stub here. */
+  private static final List<Job> TRAINING_JOBS = ScheduledJobs.of("training-runner");
 
   @TempDir Path dir;
 
@@ -71,15 +73,15 @@ class SchedulerTest {
     Scheduler.Tokens tokens = Scheduler.minting(keys);
     tokens.token(Caller.SCHEDULER); // token minting warms up outside the measured time
     int port = stub(0, path -> 200);
-    scheduler = scheduler(ScheduledJobs.ALL, everyService(port), tokens);
+    scheduler = scheduler(TRAINING_JOBS, Map.of("training-runner", port), tokens);
 
     long start = System.nanoTime();
     scheduler.start();
-    await(() -> ScheduledJobs.ALL.stream().allMatch(j -> callsTo(j.path()).size() >= 5));
+    await(() -> TRAINING_JOBS.stream().allMatch(j -> callsTo(j.path()).size() >= 5));
     scheduler.close();
     long stopped = System.nanoTime();
 
-    for (Job job : ScheduledJobs.ALL) {
+    for (Job job : TRAINING_JOBS) {
       List<Call> received = callsTo(job.path());
       // Ticks are due at start + k * period: the fifth call cannot come before four periods,
       // and no more calls come than periods passed.
@@ -101,15 +103,15 @@ class SchedulerTest {
   @Test
   void keeps_the_last_tick_of_each_job_in_the_state_file() throws Exception {
     int port = stub(0, path -> path.endsWith("reconcile") ? 200 : 202);
-    scheduler = scheduler(ScheduledJobs.ALL, everyService(port), c -> "t");
+    scheduler = scheduler(TRAINING_JOBS, Map.of("training-runner", port), c -> "t");
 
     scheduler.start();
-    await(() -> ScheduledJobs.ALL.stream().allMatch(j -> callsTo(j.path()).size() >= 2));
-    await(() -> lastTicks().size() == ScheduledJobs.ALL.size());
+    await(() -> TRAINING_JOBS.stream().allMatch(j -> callsTo(j.path()).size() >= 2));
+    await(() -> lastTicks().size() == TRAINING_JOBS.size());
 
     State state = Scheduler.readState(dir.resolve("state.json"));
     assertThat(state.jobs().keySet())
-        .containsExactlyElementsOf(ScheduledJobs.ALL.stream().map(Job::name).toList());
+        .containsExactly("training-runner-reconcile", "training-runner-schedules-tick");
     JobState reconcile = state.jobs().get("training-runner-reconcile");
     assertThat(reconcile.url()).isEqualTo("http://127.0.0.1:" + port + "/internal/reconcile");
     assertThat(reconcile.last().status()).isEqualTo(200);
@@ -222,13 +224,6 @@ class SchedulerTest {
     assertThat(Scheduler.summary("x".repeat(500))).hasSize(Scheduler.SUMMARY_CHARS + 3);
   }
 
-  /** Every service that has a scheduled job, on one stub port. */
-  private static Map<String, Integer> everyService(int port) {
-    Map<String, Integer> ports = new LinkedHashMap<>();
-    ScheduledJobs.ALL.forEach(j -> ports.put(j.service(), port));
-    return ports;
-  }
-
   private Scheduler scheduler(List<Job> jobs, Map<String, Integer> ports, Scheduler.Tokens t) {
     return new Scheduler(
         jobs, ports, t, dir.resolve("state.json"), log, j -> PERIOD, Clock.systemUTC());
@@ -240,7 +235,7 @@ class SchedulerTest {
   }
 
   /** A stub answering every path with {@code status.apply(path)}; returns its port. */
-  private int stub(int port, ToIntFunction<String> status) throws IOException {
+  private int stub(int port, java.util.function.ToIntFunction<String> status) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
     server.createContext(
         "/",

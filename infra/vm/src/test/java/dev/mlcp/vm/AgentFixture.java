@@ -420,6 +420,9 @@ final class AgentFixture implements AutoCloseable {
     metadataValue("instance/name", INSTANCE);
     metadataValue("instance/zone", "projects/123456789/zones/" + ZONE);
     metadataValue("project/project-id", PROJECT);
+    metadataValue(
+        "instance/service-accounts/default/email",
+        "training-vm@" + PROJECT + ".iam.gserviceaccount.com");
     metadata.stubFor(
         get(urlPathEqualTo("/computeMetadata/v1/instance/service-accounts/default/token"))
             .withHeader("Metadata-Flavor", equalTo("Google"))

@@ -614,6 +614,9 @@ class AgentTest {
                       echo "v1beta1-token $(code -H "$g" "$base/computeMetadata/v1beta1/instance/service-accounts/default/token")"
                       echo "identity $(code -H "$g" "$sa/default/identity?audience=x")"
                       echo "accounts $(code -H "$g" "$sa/default/?recursive=true")"
+                      echo "project $(code -H "$g" "$base/computeMetadata/v1/project/project-id")"
+                      echo "other-accounts $(code -H "$g" "$sa/?recursive=true")"
+                      curl -s -H "$g" "$sa/default/?recursive=true" > "$probe/account.json"
                       echo "attribute $(code -H "$g" "$base/computeMetadata/v1/instance/attributes/mlcp-secrets")"
                       echo "root $(code -H "$g" "$base/")"
                       echo "post-token $(code -X POST -H "$g" "$sa/default/token")"
@@ -633,12 +636,19 @@ class AgentTest {
             "vm-email-token 404",
             "v1beta1-token 404",
             "identity 404",
-            "accounts 404",
+            "accounts 200",
+            "project 200",
+            "other-accounts 404",
             "attribute 404",
-            "root 404",
+            "root 200",
             "post-token 404",
             "token 200");
     assertThat(agent.googleRequests(RequestMethod.POST, AgentFixture.STS_PATH)).hasSize(1);
+    // What Google's client libraries read to detect "GCE" and the account, no more.
+    assertThat(Files.readString(agent.probe.resolve("account.json")))
+        .contains("training-vm@")
+        .contains("cloud-platform")
+        .doesNotContain("token");
   }
 
   @Test

@@ -104,6 +104,20 @@ public final class ScheduledJobs {
               Duration.ofMinutes(1),
               "* * * * *"),
           scheduler(
+              "artifact-writer-reconcile",
+              Subscriptions.ARTIFACT_WRITER,
+              Method.POST,
+              "/internal/reconcile",
+              Duration.ofMinutes(1),
+              "* * * * *"),
+          scheduler(
+              "serving-deployer-reconcile",
+              Subscriptions.SERVING_DEPLOYER,
+              Method.POST,
+              "/internal/reconcile",
+              Duration.ofMinutes(1),
+              "* * * * *"),
+          scheduler(
               "experiment-vm-reap",
               Subscriptions.EXPERIMENT_VM,
               Method.POST,

@@ -83,7 +83,10 @@ class ScheduledJobsTest {
   @Test
   void of_selects_the_jobs_of_one_service() {
     assertThat(ScheduledJobs.of("training-runner")).hasSize(2);
-    assertThat(ScheduledJobs.of("serving-deployer")).isEmpty();
+    assertThat(ScheduledJobs.of("serving-deployer"))
+        .extracting(Job::path)
+        .containsExactly("/internal/reconcile");
+    assertThat(ScheduledJobs.of("no-such-service")).isEmpty();
   }
 
   @Test

@@ -1,8 +1,5 @@
 package dev.mlcp.messaging;
 
-import com.google.api.gax.rpc.AlreadyExistsException;
-import com.google.pubsub.v1.DeadLetterPolicy;
-import com.google.pubsub.v1.Subscription;
 import dev.mlcp.events.Topics;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -33,15 +30,13 @@ public class Provisioner {
   private static final Duration MAX_RETRY = Duration.ofSeconds(5);
 
   /**
-   * A pull subscription to create.
+   * A pull subscription to create (as {@link PubSubSetup} defines it).
    *
    * @param name subscription id
    * @param topic its topic
    * @param ordering whether it delivers in ordering-key order
-   * @param ackDeadlineSeconds its ack deadline
    */
-  public record SubscriptionSpec(
-      String name, String topic, boolean ordering, int ackDeadlineSeconds) {}
+  public record SubscriptionSpec(String name, String topic, boolean ordering) {}
 
   private final PubSubClients clients;
   private final boolean enabled;
@@ -142,31 +137,17 @@ public class Provisioner {
   }
 
   private void createTopic(String topic) {
-    try {
-      clients.topicAdmin().createTopic(clients.topicPath(topic));
+    if (PubSubSetup.ensureTopic(clients.topicAdmin(), clients.projectId(), topic)) {
       LOG.infof("Created topic %s", topic);
-    } catch (AlreadyExistsException e) {
-      // Someone (another instance, Terraform, the launcher) made it first: that is the goal.
     }
   }
 
   private void createSubscription(SubscriptionSpec spec) {
-    Subscription subscription =
-        Subscription.newBuilder()
-            .setName(clients.subscriptionPath(spec.name()))
-            .setTopic(clients.topicPath(spec.topic()))
-            .setAckDeadlineSeconds(spec.ackDeadlineSeconds())
-            .setEnableMessageOrdering(spec.ordering())
-            .setDeadLetterPolicy(
-                DeadLetterPolicy.newBuilder()
-                    .setDeadLetterTopic(clients.topicPath(Topics.deadLetterOf(spec.topic())))
-                    .setMaxDeliveryAttempts(Topics.MAX_DELIVERY_ATTEMPTS))
-            .build();
-    try {
-      clients.subscriptionAdmin().createSubscription(subscription);
+    if (PubSubSetup.ensureSubscription(
+        clients.subscriptionAdmin(),
+        PubSubSetup.subscription(
+            clients.projectId(), spec.name(), spec.topic(), null, spec.ordering()))) {
       LOG.infof("Created subscription %s on %s", spec.name(), spec.topic());
-    } catch (AlreadyExistsException e) {
-      // Already there: provisioning is idempotent.
     }
   }
 

@@ -92,7 +92,7 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
     name = "ack-deadline-seconds",
     type = "int",
     direction = INCOMING,
-    description = "Ack deadline of a provisioned subscription, and of each lease extension",
+    description = "Ack deadline each lease extension sets (provisioned subscriptions have 60 s)",
     defaultValue = "30")
 @ConnectorAttribute(
     name = "max-lease-seconds",
@@ -205,11 +205,7 @@ public class PubSubConnector implements InboundConnector, OutboundConnector, Hea
             .orElse(settings.channel());
     channels.topic(settings.channel(), topic);
     Provisioner.SubscriptionSpec spec =
-        new Provisioner.SubscriptionSpec(
-            subscription,
-            topic,
-            settings.bool("ordering", false),
-            settings.integer("ack-deadline-seconds", 30));
+        new Provisioner.SubscriptionSpec(subscription, topic, settings.bool("ordering", false));
     int maxOutstanding =
         (int) Math.min(Integer.MAX_VALUE, settings.longValue("max-outstanding-messages", 1000));
     PullChannel.Settings pull =

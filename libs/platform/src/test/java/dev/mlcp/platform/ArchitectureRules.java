@@ -47,7 +47,9 @@ public final class ArchitectureRules {
               "dev.mlcp.platform.secrets",
               "dev.mlcp.platform.logs",
               "dev.mlcp.platform.warehouse",
-              "dev.mlcp.platform.ids")
+              "dev.mlcp.platform.ids",
+              "dev.mlcp.platform.operational",
+              "dev.mlcp.platform.serving")
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage("..gcp..", "..local..", "dev.mlcp.platform.config..")

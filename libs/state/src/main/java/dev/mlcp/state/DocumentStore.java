@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -233,8 +234,18 @@ public final class DocumentStore<D extends Document<D>> {
       int want = Math.min(pageSize - found.size(), Math.max(1, maxScanned - scanned));
       Page<ObjectMetadata> entries = store.list(prefix, want, cursor);
       scanned += entries.items().size();
-      for (D document : readAll(entries.items().stream().map(this::idOf).toList())) {
-        if (idx.keys().apply(document).contains(key) && filter.test(document)) {
+      Map<String, D> documents = new HashMap<>();
+      for (D document : readAll(entries.items().stream().map(this::idOf).distinct().toList())) {
+        documents.put(document.id(), document);
+      }
+      for (ObjectMetadata entry : entries.items()) {
+        D document = documents.get(idOf(entry));
+        // Stale: the document left the key, or the entry is another creation time's (a create
+        // that failed before its document was written, retried later under the same id).
+        if (document != null
+            && entry.uri().equals(entryUri(index, key, document))
+            && idx.keys().apply(document).contains(key)
+            && filter.test(document)) {
           found.add(document);
         }
       }

@@ -19,6 +19,9 @@ final class CountingStore implements ObjectStore {
   final AtomicLong lists = new AtomicLong();
   final AtomicLong writes = new AtomicLong();
 
+  /** Writes of objects whose name ends with this fail as a transient error (a crash mid-create). */
+  volatile String failWritesEndingWith;
+
   CountingStore(ObjectStore store) {
     this.store = store;
   }
@@ -33,12 +36,35 @@ final class CountingStore implements ObjectStore {
   public ObjectMetadata write(
       ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
     writes.incrementAndGet();
+    String fail = failWritesEndingWith;
+    if (fail != null && uri.name().endsWith(fail)) {
+      throw new dev.mlcp.platform.PlatformException(
+          dev.mlcp.platform.PlatformException.Kind.TRANSIENT,
+          "test",
+          "write of " + uri + " failed");
+    }
     return store.write(uri, content, contentType, condition);
+  }
+
+  /** Runs once, just before the read of an object whose name ends with the given suffix. */
+  private volatile String beforeReadOf;
+
+  private volatile Runnable beforeRead;
+
+  /** Runs {@code action} once, before the next read of an object named {@code ...suffix}. */
+  void beforeNextReadOf(String suffix, Runnable action) {
+    beforeRead = action;
+    beforeReadOf = suffix;
   }
 
   @Override
   public ObjectRead read(ObjectUri uri) {
     reads.incrementAndGet();
+    String suffix = beforeReadOf;
+    if (suffix != null && uri.name().endsWith(suffix)) {
+      beforeReadOf = null;
+      beforeRead.run();
+    }
     return store.read(uri);
   }
 

@@ -62,6 +62,19 @@ class DocumentStoreTest {
   }
 
   @Test
+  void a_create_that_failed_before_its_document_and_was_retried_later_is_listed_once() {
+    objects.failWritesEndingWith = "notes/n1.json";
+    assertThatThrownBy(() -> notes.create(Note.of("n1", "ada@example.com", T0)))
+        .isInstanceOf(PlatformException.class);
+    objects.failWritesEndingWith = null;
+    notes.create(Note.of("n1", "ada@example.com", T0.plusSeconds(5)));
+
+    assertThat(notes.list("owner", "ada@example.com", 10, null).items())
+        .extracting(Note::id)
+        .containsExactly("n1");
+  }
+
+  @Test
   void concurrent_updates_lose_nothing() throws Exception {
     notes.create(Note.of("n1", "ada@example.com", T0));
     ExecutorService pool = Executors.newFixedThreadPool(8);

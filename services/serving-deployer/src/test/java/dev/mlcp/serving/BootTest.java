@@ -14,6 +14,6 @@ import io.quarkus.test.junit.QuarkusTest;
 class BootTest extends ServiceContractTest {
   @Override
   protected String apiPath() {
-    return "/v1/deployments";
+    return "/v1/services";
   }
 }

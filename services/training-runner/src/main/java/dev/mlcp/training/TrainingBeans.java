@@ -3,12 +3,20 @@ package dev.mlcp.training;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlcp.events.CloudEventCodec;
 import dev.mlcp.messaging.EventPublisher;
+import dev.mlcp.platform.config.PlatformConfig;
 import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.operational.OperationalData;
 import dev.mlcp.platform.secrets.Secrets;
+import dev.mlcp.platform.warehouse.Warehouse;
 import dev.mlcp.state.OutboxRelay;
+import dev.mlcp.training.inputs.HttpModelRegistry;
+import dev.mlcp.training.inputs.InputGrants;
+import dev.mlcp.training.inputs.InputResolver;
+import dev.mlcp.training.inputs.MetadataIdTokens;
+import dev.mlcp.training.inputs.ModelRegistry;
 import dev.mlcp.training.runs.InstancePlan;
 import dev.mlcp.training.runs.PreemptionPolicy;
 import dev.mlcp.training.runs.Reconciler;
@@ -26,6 +34,7 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,7 +119,8 @@ public class TrainingBeans {
       IdGenerator ids,
       Clock clock,
       TrainingConfig config,
-      SubmitPolicy policy) {
+      SubmitPolicy policy,
+      InputResolver inputs) {
     return new RunService(
         runs,
         instances,
@@ -122,7 +132,52 @@ public class TrainingBeans {
         clock,
         config.maxAttempts(),
         PreemptionPolicy.parse(config.defaultOnPreemption(), PreemptionPolicy.RETRY),
-        policy);
+        policy,
+        inputs);
+  }
+
+  /** Resolves run inputs at submit (registry, BigQuery dry runs, Spanner checks, grants). */
+  @Produces
+  @Singleton
+  InputResolver inputResolver(
+      InputsConfig config,
+      PlatformConfig platform,
+      Warehouse warehouse,
+      OperationalData operational,
+      AuthConfig auth,
+      ObjectMapper json) {
+    ModelRegistry registry =
+        config
+            .registryUrl()
+            .<ModelRegistry>map(
+                url ->
+                    new HttpModelRegistry(
+                        URI.create(url),
+                        new MetadataIdTokens(
+                            config.metadataUrl(), config.registryAudience().orElse(url)),
+                        json))
+            .orElse(ModelRegistry.NONE);
+    InputGrants grants;
+    try {
+      grants = new InputGrants(config.grants().orElse(List.of()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    if (config.maxBytesBilled() <= 0 || config.maxModelFiles() <= 0) {
+      throw new IllegalStateException(
+          "mlcp.training.inputs.max-bytes-billed and max-model-files must be positive");
+    }
+    return new InputResolver(
+        new InputResolver.Settings(
+            config.maxBytesBilled(),
+            platform.projectId().orElse("mlcp-local"),
+            config.spannerMaxStaleness(),
+            config.maxModelFiles()),
+        registry,
+        warehouse,
+        operational,
+        grants,
+        auth::isAdmin);
   }
 
   @Produces

@@ -49,15 +49,17 @@ public interface PlatformConfig {
   /** Long-running operations (Compute operations, BigQuery jobs). */
   Operations operations();
 
-  /**
-   * The service account download URLs are signed as (IAM Credentials signBlob); unset: the account
-   * the service runs as (on Cloud Run, its service account from the metadata server).
-   */
-  Optional<String> signingAccount();
-
   /** Location of BigQuery datasets the warehouse creates. */
   @WithDefault("US")
   String warehouseLocation();
+
+  /**
+   * The service account whose Google-managed key signs download URLs (V4), through the IAM
+   * Credentials API as this service: no key file. Usually the service's own account. Unset: the
+   * Storage client's credentials sign (on Cloud Run these also call signBlob for the runtime
+   * account).
+   */
+  Optional<String> urlSigningAccount();
 
   /** Per-API endpoint overrides. */
   interface Endpoints {
@@ -76,8 +78,12 @@ public interface PlatformConfig {
     /** BigQuery REST host. */
     Optional<String> bigquery();
 
-    /** IAM Credentials REST endpoint (signBlob for signed URLs). */
+    /** IAM Credentials REST endpoint (signBlob), e.g. {@code http://127.0.0.1:8089}. */
     Optional<String> iamCredentials();
+
+    /** Whether the overrides point at emulators or test servers: no credentials, plaintext gRPC. */
+    @WithDefault("false")
+    boolean emulator();
   }
 
   /** Local adapters. */
@@ -107,6 +113,12 @@ public interface PlatformConfig {
     /** Seconds an agent waits after publishing before it deletes its own instance. */
     @WithDefault("1")
     int deleteGraceSeconds();
+
+    /**
+     * Spanner REST endpoint agents read Spanner inputs from, e.g. the emulator's {@code
+     * http://127.0.0.1:9020/v1}.
+     */
+    Optional<String> spannerApi();
   }
 
   /** Bounded exponential backoff. */

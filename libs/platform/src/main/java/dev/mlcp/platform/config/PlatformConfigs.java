@@ -48,8 +48,7 @@ public final class PlatformConfigs {
             config.retry().maxBackoff()),
         config.operations().timeout(),
         config.operations().pollInterval(),
-        e.iamCredentials().orElse(null),
-        config.signingAccount().orElse(null));
+        e.emulator());
   }
 
   /** The local state directory. */

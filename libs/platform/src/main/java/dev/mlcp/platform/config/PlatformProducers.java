@@ -59,7 +59,10 @@ public class PlatformProducers {
   public ObjectStore objectStore(PlatformConfig config, Clock clock) {
     PlatformConfigs.validate(config);
     return gcp(config)
-        ? GcpAdapters.objectStore(PlatformConfigs.gcp(config))
+        ? GcpAdapters.objectStore(
+            PlatformConfigs.gcp(config),
+            config.urlSigningAccount().orElse(null),
+            config.endpoints().iamCredentials().orElse(null))
         : new LocalDirectoryObjectStore(PlatformConfigs.stateDir(config).resolve("objects"), clock);
   }
 
@@ -108,6 +111,7 @@ public class PlatformProducers {
     config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
     config.local().iptables().ifPresent(v -> env.put("MLCP_IPTABLES", v));
     config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
+    config.local().spannerApi().ifPresent(v -> env.put("MLCP_SPANNER_API", v));
     return new LocalProcessInstances(
         PlatformConfigs.stateDir(config),
         config.local().agentCommand(),

@@ -127,7 +127,7 @@ public final class ComputeOperations implements AutoCloseable {
                 + " after "
                 + timeout);
       }
-      sleep(wait);
+      Waits.sleep(wait, "waiting for an operation");
       wait = Math.min(wait * 2, 5_000);
       String name = first.getName();
       current = retrier.call("poll operation " + name, true, () -> poll.apply(name));
@@ -165,19 +165,6 @@ public final class ComputeOperations implements AutoCloseable {
     }
     return GcpErrors.fromOperationError(
         what, first.getCode(), first.getMessage(), operation.getHttpErrorStatusCode());
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT,
-          "interrupted",
-          "interrupted while waiting for an operation",
-          e);
-    }
   }
 
   @Override

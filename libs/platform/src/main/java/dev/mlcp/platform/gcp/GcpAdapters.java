@@ -4,12 +4,9 @@ import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.auth.ServiceAccountSigner;
-import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.ServiceOptions;
 import com.google.cloud.bigquery.BigQueryOptions;
-import com.google.cloud.compute.v1.InstancesSettings;
 import com.google.cloud.logging.v2.LoggingClient;
 import com.google.cloud.logging.v2.LoggingSettings;
 import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
@@ -24,6 +21,7 @@ import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.logs.gcp.CloudLoggingLogs;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.gcp.GcsObjectStore;
+import dev.mlcp.platform.objects.gcp.IamCredentialsSigner;
 import dev.mlcp.platform.secrets.Secrets;
 import dev.mlcp.platform.secrets.gcp.SecretManagerSecrets;
 import dev.mlcp.platform.warehouse.Warehouse;
@@ -36,22 +34,17 @@ import java.util.Set;
 
 /**
  * Builds the Google Cloud adapters from {@link GcpSettings}: Application Default Credentials
- * against Google's endpoints, or no credentials (and plaintext gRPC) against a loopback endpoint
- * override. The clients' built-in retries are off where {@link Retrier} owns retrying.
+ * against Google's (or overridden) endpoints, or no credentials (and plaintext gRPC) when the
+ * overrides are emulators ({@link GcpSettings#emulator()}). The clients' built-in retries are off
+ * where {@link Retrier} owns retrying.
  */
 public final class GcpAdapters {
 
   private GcpAdapters() {}
 
-  private static CredentialsProvider credentials(String endpoint, CredentialsProvider defaults) {
-    return GcpClients.credentials(endpoint, defaults);
-  }
-
   /** Compute Engine instances. */
   public static Instances instances(GcpSettings s, Clock clock) {
-    CredentialsProvider creds =
-        credentials(
-            s.computeEndpoint(), InstancesSettings.defaultCredentialsProviderBuilder().build());
+    CredentialsProvider creds = computeCredentials(s);
     Retrier retrier = new Retrier(s.retry());
     ComputeOperations operations =
         new ComputeOperations(
@@ -69,9 +62,7 @@ public final class GcpAdapters {
 
   /** Compute Engine serving resources (templates, MIGs, autoscalers, LB pieces). */
   public static ServingResources serving(GcpSettings s, Clock clock) {
-    CredentialsProvider creds =
-        credentials(
-            s.computeEndpoint(), InstancesSettings.defaultCredentialsProviderBuilder().build());
+    CredentialsProvider creds = computeCredentials(s);
     Retrier retrier = new Retrier(s.retry());
     String e = s.computeEndpoint();
     ComputeOperations operations =
@@ -98,8 +89,24 @@ public final class GcpAdapters {
         retrier);
   }
 
+  private static CredentialsProvider computeCredentials(GcpSettings s) {
+    return GcpClients.credentials(
+        s.computeEndpoint(),
+        s.emulator(),
+        com.google.cloud.compute.v1.InstancesSettings.defaultCredentialsProviderBuilder().build());
+  }
+
   /** Cloud Storage; the client's own bounded retries cover idempotent calls. */
   public static ObjectStore objectStore(GcpSettings s) {
+    return objectStore(s, null, null);
+  }
+
+  /**
+   * Cloud Storage whose download URLs are signed by {@code signingAccount} through the IAM
+   * Credentials API ({@code iamEndpoint}, null for Google's), or by the client's credentials when
+   * {@code signingAccount} is null.
+   */
+  public static ObjectStore objectStore(GcpSettings s, String signingAccount, String iamEndpoint) {
     StorageOptions.Builder options =
         StorageOptions.newBuilder()
             .setProjectId(s.project())
@@ -111,70 +118,22 @@ public final class GcpAdapters {
                     .build());
     if (s.storageEndpoint() != null) {
       options.setHost(s.storageEndpoint());
-      if (GcpClients.isLocal(s.storageEndpoint())) {
+      if (s.emulator()) {
         options.setCredentials(NoCredentials.getInstance());
       }
     }
-    return new GcsObjectStore(options.build().getService(), signer(s));
-  }
-
-  /**
-   * Signs download URLs through IAM Credentials signBlob as the service's own identity (or {@code
-   * mlcp.signing-account}): no key file. Against a loopback endpoint no token is sent.
-   */
-  static IamCredentialsSigner signer(GcpSettings s) {
-    String endpoint =
-        s.iamCredentialsEndpoint() != null
-            ? s.iamCredentialsEndpoint()
-            : IamCredentialsSigner.DEFAULT_ENDPOINT;
-    if (GcpClients.isLocal(endpoint)) {
-      return new IamCredentialsSigner(() -> s.signingAccount(), endpoint, null);
+    IamCredentialsSigner signer = null;
+    if (signingAccount != null) {
+      String endpoint = iamEndpoint == null ? IamCredentialsSigner.DEFAULT_ENDPOINT : iamEndpoint;
+      signer =
+          new IamCredentialsSigner(
+              signingAccount,
+              endpoint,
+              GcpClients.isEmulator(iamEndpoint, s.emulator())
+                  ? null
+                  : IamCredentialsSigner.applicationDefault());
     }
-    GoogleCredentialsHolder adc = new GoogleCredentialsHolder();
-    return new IamCredentialsSigner(
-        () -> s.signingAccount() != null ? s.signingAccount() : adc.account(),
-        endpoint,
-        adc::accessToken);
-  }
-
-  /** Application Default Credentials, loaded on first use. */
-  private static final class GoogleCredentialsHolder {
-    private volatile GoogleCredentials credentials;
-
-    private GoogleCredentials get() {
-      GoogleCredentials c = credentials;
-      if (c == null) {
-        synchronized (this) {
-          if (credentials == null) {
-            try {
-              credentials =
-                  GoogleCredentials.getApplicationDefault()
-                      .createScoped("https://www.googleapis.com/auth/cloud-platform");
-            } catch (IOException e) {
-              throw new UncheckedIOException("no Application Default Credentials", e);
-            }
-          }
-          c = credentials;
-        }
-      }
-      return c;
-    }
-
-    String account() {
-      // On Cloud Run and GCE: ComputeEngineCredentials, whose account comes from the metadata
-      // server; a service-account key (never used here) would be one too.
-      return get() instanceof ServiceAccountSigner signer ? signer.getAccount() : null;
-    }
-
-    String accessToken() {
-      try {
-        GoogleCredentials c = get();
-        c.refreshIfExpired();
-        return c.getAccessToken().getTokenValue();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot get an access token to sign with", e);
-      }
-    }
+    return new GcsObjectStore(options.build().getService(), signer);
   }
 
   /** Secret Manager. */
@@ -183,7 +142,7 @@ public final class GcpAdapters {
       SecretManagerServiceSettings.Builder settings = SecretManagerServiceSettings.newBuilder();
       if (s.secretManagerEndpoint() != null) {
         settings.setEndpoint(s.secretManagerEndpoint());
-        if (GcpClients.isLocal(s.secretManagerEndpoint())) {
+        if (s.emulator()) {
           settings
               .setTransportChannelProvider(plaintext(s.secretManagerEndpoint()))
               .setCredentialsProvider(NoCredentialsProvider.create());
@@ -207,7 +166,7 @@ public final class GcpAdapters {
       LoggingSettings.Builder settings = LoggingSettings.newBuilder();
       if (s.loggingEndpoint() != null) {
         settings.setEndpoint(s.loggingEndpoint());
-        if (GcpClients.isLocal(s.loggingEndpoint())) {
+        if (s.emulator()) {
           settings
               .setTransportChannelProvider(plaintext(s.loggingEndpoint()))
               .setCredentialsProvider(NoCredentialsProvider.create());
@@ -233,7 +192,7 @@ public final class GcpAdapters {
             .setRetrySettings(ServiceOptions.getNoRetrySettings());
     if (s.bigqueryEndpoint() != null) {
       options.setHost(s.bigqueryEndpoint());
-      if (GcpClients.isLocal(s.bigqueryEndpoint())) {
+      if (s.emulator()) {
         options.setCredentials(NoCredentials.getInstance());
       }
     }

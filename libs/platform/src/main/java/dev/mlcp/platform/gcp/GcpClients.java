@@ -37,20 +37,21 @@ public final class GcpClients {
 
   private GcpClients() {}
 
-  /** No credentials when an endpoint override points at a local server, else the defaults. */
+  /**
+   * No credentials when an endpoint override is set and points at an emulator or test server
+   * ({@code mlcp.endpoints.emulator}), else the defaults.
+   */
   public static CredentialsProvider credentials(
-      String endpointOverride, CredentialsProvider defaults) {
-    return endpointOverride != null && isLocal(endpointOverride)
-        ? NoCredentialsProvider.create()
-        : defaults;
+      String endpointOverride, boolean emulator, CredentialsProvider defaults) {
+    return isEmulator(endpointOverride, emulator) ? NoCredentialsProvider.create() : defaults;
   }
 
-  /** Whether {@code endpoint} is a loopback server (tests, emulators). */
-  public static boolean isLocal(String endpoint) {
-    return endpoint.startsWith("http://127.0.0.1")
-        || endpoint.startsWith("http://localhost")
-        || endpoint.startsWith("127.0.0.1")
-        || endpoint.startsWith("localhost");
+  /**
+   * Whether calls to {@code endpointOverride} go without credentials (and gRPC in plaintext): an
+   * override is set and {@code emulator} says the overrides are emulators or test servers.
+   */
+  public static boolean isEmulator(String endpointOverride, boolean emulator) {
+    return emulator && endpointOverride != null;
   }
 
   /** A Compute instances client. */

@@ -17,10 +17,8 @@ import java.time.Duration;
  * @param retry retry policy of idempotent calls
  * @param operationTimeout how long to wait for a Compute operation or query job
  * @param pollInterval first wait between polls of an operation
- * @param iamCredentialsEndpoint IAM Credentials REST endpoint override (signed URLs), null for
- *     Google's
- * @param signingAccount the service account download URLs are signed as, null for the identity the
- *     service runs as
+ * @param emulator whether the endpoint overrides are emulators or test servers ({@code
+ *     mlcp.endpoints.emulator}): no credentials, plaintext gRPC
  */
 public record GcpSettings(
     String project,
@@ -34,37 +32,7 @@ public record GcpSettings(
     RetryPolicy retry,
     Duration operationTimeout,
     Duration pollInterval,
-    String iamCredentialsEndpoint,
-    String signingAccount) {
-
-  /** Settings without the signing overrides (Google's endpoint, the service's own identity). */
-  public GcpSettings(
-      String project,
-      String region,
-      String computeEndpoint,
-      String storageEndpoint,
-      String secretManagerEndpoint,
-      String loggingEndpoint,
-      String bigqueryEndpoint,
-      String bigqueryLocation,
-      RetryPolicy retry,
-      Duration operationTimeout,
-      Duration pollInterval) {
-    this(
-        project,
-        region,
-        computeEndpoint,
-        storageEndpoint,
-        secretManagerEndpoint,
-        loggingEndpoint,
-        bigqueryEndpoint,
-        bigqueryLocation,
-        retry,
-        operationTimeout,
-        pollInterval,
-        null,
-        null);
-  }
+    boolean emulator) {
 
   /** Requires the project. */
   public GcpSettings {

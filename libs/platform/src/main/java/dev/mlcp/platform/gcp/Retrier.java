@@ -37,7 +37,7 @@ public final class Retrier {
             Level.FINE,
             "retrying {0} (attempt {1}) after {2}",
             new Object[] {what, attempt, failure.reason()});
-        sleep(policy.backoff(attempt).toMillis());
+        Waits.sleep(policy.backoff(attempt).toMillis(), "backing off");
       }
     }
   }
@@ -51,15 +51,5 @@ public final class Retrier {
           call.run();
           return null;
         });
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT, "interrupted", "interrupted while backing off", e);
-    }
   }
 }

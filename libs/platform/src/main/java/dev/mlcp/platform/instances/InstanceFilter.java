@@ -6,15 +6,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Which instances to list, by labels (the conditions are ANDed): GCE's {@code labels.key:*} and
- * {@code labels.key="value"}.
+ * Which instances to list, by labels (the conditions are ANDed): labels that must be present, and
+ * labels that must have a given value. Adapters translate it into their own query (or {@link
+ * #matches}).
  *
  * @param present label keys that must be present, any value
  * @param equal labels that must have exactly these values
  */
 public record InstanceFilter(Set<String> present, Map<String, String> equal) {
 
-  /** Copies (sorted, so the rendered filter is stable). */
+  /** Immutable copies of the conditions. */
   public InstanceFilter {
     present = Set.copyOf(new TreeSet<>(present));
     equal = Map.copyOf(new TreeMap<>(equal));
@@ -53,24 +54,5 @@ public record InstanceFilter(Set<String> present, Map<String, String> equal) {
   public boolean matches(Map<String, String> labels) {
     return labels.keySet().containsAll(present)
         && equal.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-  }
-
-  /** The filter in GCE list-filter syntax, empty for no condition. */
-  public String toGceFilter() {
-    StringBuilder out = new StringBuilder();
-    for (String key : new TreeSet<>(present)) {
-      append(out, "labels." + key + ":*");
-    }
-    for (Map.Entry<String, String> e : new TreeMap<>(equal).entrySet()) {
-      append(out, "labels." + e.getKey() + " = \"" + e.getValue().replace("\"", "") + "\"");
-    }
-    return out.toString();
-  }
-
-  private static void append(StringBuilder out, String condition) {
-    if (out.length() > 0) {
-      out.append(" AND ");
-    }
-    out.append('(').append(condition).append(')');
   }
 }

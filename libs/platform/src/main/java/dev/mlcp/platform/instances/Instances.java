@@ -3,14 +3,9 @@ package dev.mlcp.platform.instances;
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * Virtual machines (Compute Engine semantics). Every mutation waits for the platform's operation to
@@ -42,30 +37,7 @@ public interface Instances extends AutoCloseable {
 
   /** All matching instances, fetched page by page as the stream is consumed. */
   default Stream<Instance> listAll(InstanceFilter filter) {
-    Iterator<Instance> it =
-        new Iterator<>() {
-          private Page<Instance> page = list(filter, 500, null);
-          private Iterator<Instance> items = page.items().iterator();
-
-          @Override
-          public boolean hasNext() {
-            while (!items.hasNext() && page.nextPageToken() != null) {
-              page = list(filter, 500, page.nextPageToken());
-              items = page.items().iterator();
-            }
-            return items.hasNext();
-          }
-
-          @Override
-          public Instance next() {
-            if (!hasNext()) {
-              throw new NoSuchElementException();
-            }
-            return items.next();
-          }
-        };
-    return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+    return Page.all(token -> list(filter, 500, token));
   }
 
   /**

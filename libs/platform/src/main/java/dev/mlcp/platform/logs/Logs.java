@@ -19,11 +19,14 @@ public interface Logs extends AutoCloseable {
   void write(String runId, List<LogEntry> entries);
 
   /**
-   * Reads up to {@code max} entries after {@code cursor}.
+   * Reads up to {@code max} entries after {@code cursor}, each with the cursor right after it. With
+   * {@code max} 0 nothing is read, but the cursor is checked.
    *
    * @param runId the run
    * @param cursor null to start at the beginning, else a cursor from an earlier batch
    * @param max maximum entries returned
+   * @throws dev.mlcp.platform.PlatformException INVALID_ARGUMENT for a cursor that is not one of
+   *     this store's
    */
   LogBatch read(String runId, String cursor, int max);
 

@@ -8,12 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * Object storage (GCS semantics): streamed reads and writes, generations and preconditions, paged
@@ -102,30 +98,7 @@ public interface ObjectStore extends AutoCloseable {
 
   /** All objects under a prefix, fetched page by page as the stream is consumed. */
   default Stream<ObjectMetadata> listAll(ObjectUri prefix) {
-    Iterator<ObjectMetadata> it =
-        new Iterator<>() {
-          private Page<ObjectMetadata> page = list(prefix, 1000, null);
-          private Iterator<ObjectMetadata> items = page.items().iterator();
-
-          @Override
-          public boolean hasNext() {
-            while (!items.hasNext() && page.nextPageToken() != null) {
-              page = list(prefix, 1000, page.nextPageToken());
-              items = page.items().iterator();
-            }
-            return items.hasNext();
-          }
-
-          @Override
-          public ObjectMetadata next() {
-            if (!hasNext()) {
-              throw new NoSuchElementException();
-            }
-            return items.next();
-          }
-        };
-    return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+    return Page.all(token -> list(prefix, 1000, token));
   }
 
   /**
@@ -134,6 +107,27 @@ public interface ObjectStore extends AutoCloseable {
    * @return metadata of the new target version
    */
   ObjectMetadata copy(ObjectUri source, ObjectUri target);
+
+  /**
+   * Copies the current version of {@code source} to {@code target} if the target's current
+   * generation meets {@code condition} ({@link WriteCondition#doesNotExist()}: never overwrite),
+   * checked atomically with the write; a failed condition is a CONFLICT. GCS copies server side
+   * (the bytes do not pass through the caller); the default streams through {@link #read} and a
+   * conditional {@link #write}.
+   *
+   * @return metadata of the new target version (its checksums are the store's)
+   */
+  default ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
+    try (ObjectRead in = read(source)) {
+      return write(target, in.stream(), in.metadata().contentType(), condition);
+    } catch (java.io.IOException e) {
+      throw new dev.mlcp.platform.PlatformException(
+          dev.mlcp.platform.PlatformException.Kind.TRANSIENT,
+          "ioError",
+          "cannot copy " + source + " to " + target + ": " + e.getMessage(),
+          e);
+    }
+  }
 
   /**
    * Deletes the object.

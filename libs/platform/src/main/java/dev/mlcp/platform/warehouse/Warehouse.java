@@ -95,6 +95,19 @@ public interface Warehouse extends AutoCloseable {
    */
   void insertRows(TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows);
 
+  /**
+   * Appends rows at most once per {@link KeyedRow#insertId()}, creating the dataset and table with
+   * {@code schemaIfMissing} when absent, so a retried or redelivered insert adds nothing. BigQuery
+   * de-duplicates insertIds on a best-effort basis for about a minute, so writers that may retry
+   * later also store the key in a column and queries keep one row per key; the local warehouse
+   * remembers every id.
+   *
+   * @param table target table
+   * @param schemaIfMissing schema used only when the table has to be created
+   * @param rows rows with their insert ids
+   */
+  void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows);
+
   /** Releases clients and files; the default does nothing. */
   @Override
   default void close() {}

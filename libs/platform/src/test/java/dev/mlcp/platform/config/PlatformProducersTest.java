@@ -104,6 +104,7 @@ class PlatformProducersTest {
       p.put("mlcp.endpoints.secret-manager", "127.0.0.1:9");
       p.put("mlcp.endpoints.logging", "127.0.0.1:9");
       p.put("mlcp.endpoints.bigquery", "http://127.0.0.1:9");
+      p.put("mlcp.endpoints.emulator", "true");
       PlatformConfig config = config(p);
       Clock clock = producers.clock();
 

@@ -3,10 +3,13 @@ package dev.mlcp.platform.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlcp.platform.instances.local.LocalProcessInstances;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -105,6 +108,41 @@ class LocalProcessInstancesTest extends InstancesContract {
     assertThat(putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", token("nb-own")).statusCode())
         .isEqualTo(200);
     assertThat(instances.guestAttributes(zone(), "nb-own", "mlcp")).containsEntry("heartbeat", "x");
+  }
+
+  @Test
+  void a_heartbeat_in_flight_while_the_instance_is_deleted_does_not_bring_it_back()
+      throws Exception {
+    instances.create(notebookSpec("nb-late"));
+    URI url =
+        URI.create(instances.metadataUrl("nb-late") + "/instance/guest-attributes/mlcp/heartbeat");
+    byte[] body = "{\"late\":true}".getBytes(StandardCharsets.UTF_8);
+
+    // The server resolves the instance and checks the token on the headers, then reads the body:
+    // the delete lands in between, as when an agent being killed was mid-heartbeat.
+    try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("PUT "
+                  + url.getRawPath()
+                  + " HTTP/1.1\r\nHost: "
+                  + url.getAuthority()
+                  + "\r\nMetadata-Flavor: Google\r\nAuthorization: Bearer "
+                  + token("nb-late")
+                  + "\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(300);
+      assertThat(instances.delete(zone(), "nb-late")).isTrue();
+      out.write(body);
+      out.flush();
+      socket.getInputStream().read(); // the answer: the server is done with the request
+    }
+
+    assertThat(state.resolve("state/instances/nb-late")).doesNotExist();
+    assertThat(instances.get(zone(), "nb-late")).isEmpty();
   }
 
   @Test

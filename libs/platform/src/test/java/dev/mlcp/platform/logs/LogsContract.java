@@ -1,7 +1,9 @@
 package dev.mlcp.platform.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlcp.platform.PlatformException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,6 +62,52 @@ public abstract class LogsContract {
     assertThat(rest.entries()).extracting(LogEntry::message).containsExactly("two");
     assertThat(after.entries()).extracting(LogEntry::message).containsExactly("three");
     assertThat(logs().read("run-c", after.cursor(), 100).entries()).isEmpty();
+  }
+
+  @Test
+  void each_entry_carries_the_cursor_to_resume_right_after_it() {
+    logs()
+        .write(
+            "run-e",
+            List.of(
+                entry(1, Severity.INFO, "one"),
+                entry(2, Severity.INFO, "two"),
+                entry(3, Severity.INFO, "three")));
+
+    LogBatch all = logs().read("run-e", null, 100);
+
+    assertThat(all.entryCursors()).hasSize(3);
+    assertThat(all.cursorAfter(2)).isEqualTo(all.cursor());
+    assertThat(logs().read("run-e", all.cursorAfter(0), 100).entries())
+        .extracting(LogEntry::message)
+        .containsExactly("two", "three");
+    assertThat(logs().read("run-e", all.cursorAfter(1), 100).entries())
+        .extracting(LogEntry::message)
+        .containsExactly("three");
+    assertThat(logs().read("run-e", all.cursorAfter(2), 100).entries()).isEmpty();
+  }
+
+  @Test
+  void the_same_entry_has_the_same_cursor_whichever_read_returned_it() {
+    logs().write("run-s", List.of(entry(1, Severity.INFO, "a"), entry(2, Severity.INFO, "b")));
+    LogBatch first = logs().read("run-s", null, 1);
+    logs().write("run-s", List.of(entry(3, Severity.INFO, "c")));
+
+    LogBatch again = logs().read("run-s", null, 100);
+
+    assertThat(again.cursorAfter(0)).isEqualTo(first.cursor());
+    assertThat(logs().read("run-s", first.cursor(), 100).cursor()).isEqualTo(again.cursor());
+  }
+
+  @Test
+  void a_read_of_no_entries_only_checks_the_cursor() {
+    logs().write("run-z", List.of(entry(1, Severity.INFO, "one")));
+    String cursor = logs().read("run-z", null, 100).cursor();
+
+    assertThat(logs().read("run-z", null, 0).entries()).isEmpty();
+    assertThat(logs().read("run-z", cursor, 0).cursor()).isEqualTo(cursor);
+    assertThatThrownBy(() -> logs().read("run-z", "not-a-cursor", 0))
+        .isInstanceOf(PlatformException.class);
   }
 
   @Test

@@ -244,6 +244,26 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void conditional_copy_never_overwrites_an_existing_target() {
+    store().write(uri("src.bin"), utf8("first"), "text/plain", WriteCondition.none());
+    ObjectMetadata copied =
+        store().copy(uri("src.bin"), uri("versions/1/src.bin"), WriteCondition.doesNotExist());
+    store().write(uri("src.bin"), utf8("second"), null, WriteCondition.none());
+
+    assertThatThrownBy(
+            () ->
+                store()
+                    .copy(uri("src.bin"), uri("versions/1/src.bin"), WriteCondition.doesNotExist()))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.CONFLICT));
+    assertThat(readString("versions/1/src.bin")).isEqualTo("first");
+    assertThat(copied.md5()).isEqualTo(store().stat(uri("versions/1/src.bin")).get().md5());
+    assertThat(copied.crc32c()).isNotNull();
+    assertThat(copied.contentType()).isEqualTo("text/plain");
+  }
+
+  @Test
   void conditional_delete_deletes_only_the_generation_it_names() {
     ObjectMetadata first = store().write(uri("cond.txt"), utf8("one"), null, WriteCondition.none());
     ObjectMetadata second =

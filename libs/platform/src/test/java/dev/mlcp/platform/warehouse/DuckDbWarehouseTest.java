@@ -66,6 +66,27 @@ class DuckDbWarehouseTest extends WarehouseContract {
   }
 
   @Test
+  void concurrent_inserts_from_many_threads_all_land() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    List<java.util.concurrent.Future<?>> inserts = new java.util.ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      String id = "run-" + i;
+      inserts.add(
+          pool.submit(
+              () ->
+                  warehouse.insertRowsOnce(
+                      RUNS, RUNS_SCHEMA, List.of(new KeyedRow(id + "/run", run(id, 0.5, 1))))));
+    }
+    for (java.util.concurrent.Future<?> f : inserts) {
+      f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+
+    assertThat(warehouse.preview(RUNS, 100).rows()).hasSize(32);
+  }
+
+  @Test
   void an_invalid_query_is_an_invalid_argument() {
     assertThatThrownBy(() -> warehouse.dryRun("SELEC nothing"))
         .isInstanceOfSatisfying(

@@ -61,6 +61,28 @@ public abstract class WarehouseContract {
   }
 
   @Test
+  void rows_inserted_once_are_kept_once_when_the_insert_is_repeated() {
+    List<KeyedRow> rows =
+        List.of(
+            new KeyedRow("run-1/run", run("run-1", 0.9, 3)),
+            new KeyedRow("run-2/run", run("run-2", 0.8, 5)));
+
+    warehouse().insertRowsOnce(RUNS, RUNS_SCHEMA, rows);
+    warehouse().insertRowsOnce(RUNS, RUNS_SCHEMA, rows);
+    warehouse()
+        .insertRowsOnce(
+            RUNS,
+            RUNS_SCHEMA,
+            List.of(
+                new KeyedRow("run-2/run", run("run-2", 0.8, 5)),
+                new KeyedRow("run-3/run", run("run-3", 0.7, 1))));
+
+    assertThat(warehouse().preview(RUNS, 10).rows())
+        .extracting(r -> r.get("run_id"))
+        .containsExactlyInAnyOrder("run-1", "run-2", "run-3");
+  }
+
+  @Test
   void preview_is_limited_to_the_requested_rows() {
     warehouse()
         .insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 1, 1), run("b", 1, 1), run("c", 1, 1)));

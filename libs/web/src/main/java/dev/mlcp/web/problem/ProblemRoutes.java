@@ -2,6 +2,7 @@ package dev.mlcp.web.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.AuthenticationRedirectException;
@@ -14,6 +15,7 @@ import io.vertx.ext.web.handler.HttpException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.concurrent.CompletionException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,12 +31,20 @@ public class ProblemRoutes {
   private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
 
   private final ObjectMapper mapper;
+  private final long maxBodyBytes;
 
-  ProblemRoutes(ObjectMapper mapper) {
+  ProblemRoutes(
+      ObjectMapper mapper,
+      @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M")
+          MemorySize maxBody) {
     this.mapper = mapper;
+    this.maxBodyBytes = maxBody.asLongValue();
   }
 
   void install(@Observes Router router) {
+    // A body over the limit declared up front is refused with a problem before it is read (the
+    // body handler would answer a bare 413).
+    router.route().order(Integer.MIN_VALUE).handler(this::refuseOversizedBody);
     // First among failure handlers so Quarkus' default (empty 401, HTML/JSON 500) never answers.
     router.route().order(Integer.MIN_VALUE).failureHandler(this::onFailure);
     // Reached only when no other route handled the request.
@@ -71,6 +81,38 @@ public class ProblemRoutes {
       LOG.errorf(failure, "Unexpected error on %s [correlationId=%s]", instance, id);
       send(ctx, Problems.internal(instance, id));
     }
+  }
+
+  void refuseOversizedBody(RoutingContext ctx) {
+    String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      long declared;
+      try {
+        declared = Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        declared = -1;
+      }
+      if (declared > maxBodyBytes) {
+        String path = ctx.request().path();
+        ctx.response().putHeader("Connection", "close");
+        send(
+            ctx,
+            new Problem(
+                Problem.type("payload-too-large"),
+                "Payload too large",
+                413,
+                "The request body has "
+                    + declared
+                    + " bytes; this service accepts at most "
+                    + maxBodyBytes
+                    + ".",
+                path,
+                null,
+                null));
+        return;
+      }
+    }
+    ctx.next();
   }
 
   void onUnrouted(RoutingContext ctx) {

@@ -42,6 +42,19 @@ class ProblemJsonTest {
   }
 
   @Test
+  void a_body_over_the_size_limit_is_413_problem_json_before_it_is_read() {
+    asUser()
+        .contentType(ContentType.JSON)
+        .body("{\"name\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}")
+        .post("/example/experiments")
+        .then()
+        .statusCode(413)
+        .contentType(org.hamcrest.Matchers.containsString("application/problem+json"))
+        .body("type", equalTo("urn:mlcp:problem:payload-too-large"))
+        .body("status", equalTo(413));
+  }
+
+  @Test
   void invalid_fields_are_400_problem_naming_each_json_field() {
     asUser()
         .contentType(ContentType.JSON)

@@ -11,13 +11,13 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.storage.StorageOptions;
 import dev.mlcp.platform.PlatformException;
-import dev.mlcp.platform.gcp.IamCredentialsSigner;
 import dev.mlcp.platform.objects.ObjectListing;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import dev.mlcp.platform.objects.gcp.FakeGcsServerAccess;
 import dev.mlcp.platform.objects.gcp.GcsObjectStore;
+import dev.mlcp.platform.objects.gcp.IamCredentialsSigner;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -104,7 +104,7 @@ class ArtifactServiceTest {
     iam.start();
     iam.stubFor(
         post(urlPathEqualTo(
-                "/v1/projects/-/serviceAccounts/experiment-vm@proj.iam.gserviceaccount.com:signBlob"))
+                "/v1/projects/-/serviceAccounts/experiment-vm%40proj.iam.gserviceaccount.com:signBlob"))
             .willReturn(
                 okJson(
                     "{\"keyId\":\"k\",\"signedBlob\":\""
@@ -120,7 +120,7 @@ class ArtifactServiceTest {
                   .build()
                   .getService(),
               new IamCredentialsSigner(
-                  () -> "experiment-vm@proj.iam.gserviceaccount.com", iam.baseUrl(), null));
+                  "experiment-vm@proj.iam.gserviceaccount.com", iam.baseUrl(), null));
       ArtifactService artifacts = artifacts(store);
 
       ObjectListing churn = artifacts.list("churn/", 50, null);

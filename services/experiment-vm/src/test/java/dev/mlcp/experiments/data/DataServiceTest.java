@@ -8,6 +8,7 @@ import dev.mlcp.platform.ids.UlidIdGenerator;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import dev.mlcp.platform.warehouse.DryRun;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.RowPage;
 import dev.mlcp.platform.warehouse.TableDetails;
@@ -184,6 +185,11 @@ class DataServiceTest {
     public void insertRows(
         TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
       delegate.insertRows(table, schemaIfMissing, rows);
+    }
+
+    @Override
+    public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
+      delegate.insertRowsOnce(table, schemaIfMissing, rows);
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlcp.events.ExperimentEvent;
 import dev.mlcp.platform.instances.InstanceStatus;
+import dev.mlcp.state.PendingEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -234,10 +235,13 @@ class ReaperTest {
     pool.shutdown();
 
     assertThat(vms.stops).hasSize(6).doesNotHaveDuplicates();
-    assertThat(f.published.subList(before, f.published.size()))
+    // One stopped event per experiment; the outbox is at-least-once (two passes may both drain
+    // the same pending event), so a repeat carries the same id, which consumers dedupe.
+    List<PendingEvent> events = f.published.subList(before, f.published.size());
+    assertThat(events)
         .extracting(e -> e.type().type())
-        .containsOnly("dev.mlcp.experiment.stopped.v1")
-        .hasSize(6);
+        .containsOnly("dev.mlcp.experiment.stopped.v1");
+    assertThat(events.stream().map(PendingEvent::id).distinct()).hasSize(6);
     assertThat(reports).allSatisfy(r -> assertThat(r.failures()).isZero());
   }
 

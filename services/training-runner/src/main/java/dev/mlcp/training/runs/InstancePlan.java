@@ -30,6 +30,9 @@ public final class InstancePlan {
   /** Label carrying the attempt number. */
   public static final String ATTEMPT_LABEL = "mlcp-attempt";
 
+  /** Metadata key of the resolved input plan (infra/vm/README.md). */
+  public static final String INPUT_PLAN = "mlcp-input-plan";
+
   private static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
   private final TrainingConfig config;
@@ -80,6 +83,10 @@ public final class InstancePlan {
     metadata.put("mlcp-env", toJson(env));
     metadata.put("mlcp-secrets", toJson(spec.secrets()));
     metadata.put("mlcp-inputs", toJson(spec.inputs()));
+    if (!run.inputPlan().isEmpty()) {
+      // What the agent materializes under /inputs/<n>/ before the container starts.
+      metadata.put(INPUT_PLAN, toJson(run.inputPlan()));
+    }
     metadata.put("mlcp-output-uri", outputUri(run));
     metadata.put("mlcp-topic", config.completionTopic());
     metadata.put("mlcp-accelerator-count", Integer.toString(spec.acceleratorCount()));

@@ -8,6 +8,7 @@ import dev.mlcp.events.RunProvenance;
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.state.Document;
 import dev.mlcp.state.Outbox;
+import dev.mlcp.training.inputs.ResolvedInput;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,8 @@ import java.util.List;
  * @param missingSince when the reconciler first found the run's VM missing; null while it exists
  * @param followUpsPending whether follow-up runs of a success still have to be submitted
  * @param outbox events caused by transitions, not yet published
+ * @param inputPlan the run's inputs as resolved at submit, which the agent materializes (empty for
+ *     runs without inputs and runs stored before inputs were resolved)
  */
 public record Run(
     String id,
@@ -75,7 +78,8 @@ public record Run(
     List<String> handledEvents,
     Instant missingSince,
     boolean followUpsPending,
-    Outbox outbox)
+    Outbox outbox,
+    List<ResolvedInput> inputPlan)
     implements Document<Run> {
 
   /** How many handled event ids a run remembers; far more than Pub/Sub redelivers. */
@@ -85,6 +89,7 @@ public record Run(
     history = history == null ? List.of() : List.copyOf(history);
     handledEvents = handledEvents == null ? List.of() : List.copyOf(handledEvents);
     outbox = outbox == null ? Outbox.empty() : outbox;
+    inputPlan = inputPlan == null ? List.of() : List.copyOf(inputPlan);
   }
 
   /**
@@ -151,7 +156,15 @@ public record Run(
         List.of(),
         null,
         false,
-        Outbox.empty());
+        Outbox.empty(),
+        List.of());
+  }
+
+  /** This run with its inputs' plan, as resolved at submit (before it is first stored). */
+  public Run withInputPlan(List<ResolvedInput> plan) {
+    Builder b = toBuilder();
+    b.inputPlan = plan;
+    return b.build();
   }
 
   @Override
@@ -440,6 +453,7 @@ public record Run(
     b.missingSince = missingSince;
     b.followUpsPending = followUpsPending;
     b.outbox = outbox;
+    b.inputPlan = inputPlan;
     return b;
   }
 
@@ -473,6 +487,7 @@ public record Run(
     private Instant missingSince;
     private boolean followUpsPending;
     private Outbox outbox;
+    private List<ResolvedInput> inputPlan;
 
     Run build() {
       return new Run(
@@ -503,7 +518,8 @@ public record Run(
           handledEvents,
           missingSince,
           followUpsPending,
-          outbox);
+          outbox,
+          inputPlan);
     }
   }
 }

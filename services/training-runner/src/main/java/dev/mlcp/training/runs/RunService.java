@@ -16,6 +16,8 @@ import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.state.Change;
 import dev.mlcp.state.OutboxRelay;
+import dev.mlcp.training.inputs.InputResolver;
+import dev.mlcp.training.inputs.ResolvedInput;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -49,6 +51,7 @@ public class RunService {
   private final int maxAttempts;
   private final PreemptionPolicy defaultOnPreemption;
   private final SubmitPolicy policy;
+  private final InputResolver inputs;
 
   public RunService(
       RunRepository runs,
@@ -62,6 +65,38 @@ public class RunService {
       int maxAttempts,
       PreemptionPolicy defaultOnPreemption,
       SubmitPolicy policy) {
+    this(
+        runs,
+        instances,
+        plan,
+        relay,
+        objects,
+        codec,
+        ids,
+        clock,
+        maxAttempts,
+        defaultOnPreemption,
+        policy,
+        null);
+  }
+
+  /**
+   * @param inputs resolves the inputs of each new run into the plan its VM executes; null: inputs
+   *     only reach the container as {@code MLCP_INPUTS} and nothing is materialized
+   */
+  public RunService(
+      RunRepository runs,
+      Instances instances,
+      InstancePlan plan,
+      OutboxRelay<Run> relay,
+      ObjectStore objects,
+      CloudEventCodec codec,
+      IdGenerator ids,
+      Clock clock,
+      int maxAttempts,
+      PreemptionPolicy defaultOnPreemption,
+      SubmitPolicy policy,
+      InputResolver inputs) {
     this.runs = runs;
     this.instances = instances;
     this.plan = plan;
@@ -73,6 +108,7 @@ public class RunService {
     this.maxAttempts = maxAttempts;
     this.defaultOnPreemption = defaultOnPreemption;
     this.policy = policy;
+    this.inputs = inputs;
   }
 
   /**
@@ -105,6 +141,7 @@ public class RunService {
    * @throws IdempotencyKeyReusedException when the key was used for a different request
    * @throws SecretNotUsableException for a secret the owner may not read
    * @throws OwnerLimitExceededException when the owner's share would be exceeded
+   * @throws dev.mlcp.training.inputs.InputRejectedException for an input that cannot be used
    */
   public Run submit(Submission request) {
     RunSpecRules.require(request.spec(), "spec");
@@ -129,19 +166,26 @@ public class RunService {
         id = bound;
       }
     }
+    // Inputs are resolved on the owner's behalf before anything is stored: a refusal is the
+    // caller's 4xx, and the VM only executes this plan.
+    List<ResolvedInput> inputPlan =
+        inputs == null
+            ? List.of()
+            : inputs.resolve(request.owner(), request.spec(), plan.outputUri(id, request.spec()));
     Instant now = clock.instant();
     Run queued =
         Run.queued(
-            id,
-            request.owner(),
-            request.origin(),
-            request.spec(),
-            plan.outputUri(id, request.spec()),
-            now,
-            now.plus(plan.limit(request.spec())),
-            request.requestKey(),
-            hash,
-            request.parentRunId());
+                id,
+                request.owner(),
+                request.origin(),
+                request.spec(),
+                plan.outputUri(id, request.spec()),
+                now,
+                now.plus(plan.limit(request.spec())),
+                request.requestKey(),
+                hash,
+                request.parentRunId())
+            .withInputPlan(inputPlan);
     try {
       runs.create(queued);
     } catch (PlatformException e) {

@@ -2,6 +2,7 @@ package dev.mlcp.training.runs;
 
 import dev.mlcp.events.RunSpec;
 import dev.mlcp.platform.instances.GceNames;
+import dev.mlcp.training.inputs.InputSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,18 @@ public final class RunSpecRules {
   static final Pattern ZONE = Pattern.compile("[a-z]+-[a-z]+[0-9]+-[a-z]");
   static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z0-9_-]{1,255}");
-  static final Pattern GCS_URI = Pattern.compile("gs://[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9](/.*)?");
+
+  /**
+   * A bucket and an object prefix without quotes, backslashes, wildcards or control characters: the
+   * VM agent puts input prefixes into a Credential Access Boundary's CEL conditions.
+   */
+  static final Pattern GCS_URI =
+      Pattern.compile(
+          "gs://([a-z0-9][-_.a-z0-9]{1,220}[a-z0-9])(/[^\\x00-\\x1f\\x7f'\"\\\\*?\\[\\]]*)?");
+
+  /** Input buckets a run may read: a Credential Access Boundary holds 10 rules, one is staging. */
+  static final int MAX_INPUT_BUCKETS = 9;
+
   static final Pattern BQ_URI =
       Pattern.compile(
           "bq://[a-z][-a-z0-9]{4,28}[a-z0-9]\\.[A-Za-z0-9_]{1,1024}\\.[-A-Za-z0-9_$]{1,1024}");
@@ -205,11 +217,38 @@ public final class RunSpecRules {
       if (in == null
           || in.length() > MAX_URI_LENGTH
           || !(GCS_URI.matcher(in).matches() || BQ_URI.matcher(in).matches())) {
-        out.add(
-            new SpecViolation(
-                p + ".inputs[" + i + "]",
-                "must be gs://BUCKET/PATH or bq://PROJECT.DATASET.TABLE"));
+        String why = null;
+        if (in != null && in.length() > MAX_URI_LENGTH) {
+          why = "at most " + MAX_URI_LENGTH + " characters";
+        } else {
+          try {
+            InputSource.parse(in);
+          } catch (IllegalArgumentException e) {
+            why = e.getMessage();
+          }
+        }
+        if (why != null) {
+          out.add(new SpecViolation(p + ".inputs[" + i + "]", why));
+        }
       }
+    }
+    long buckets =
+        spec.inputs().stream()
+            .filter(java.util.Objects::nonNull)
+            .map(GCS_URI::matcher)
+            .filter(java.util.regex.Matcher::matches)
+            .map(m -> m.group(1))
+            .distinct()
+            .count();
+    if (buckets > MAX_INPUT_BUCKETS) {
+      out.add(
+          new SpecViolation(
+              p + ".inputs",
+              "reads "
+                  + buckets
+                  + " buckets; at most "
+                  + MAX_INPUT_BUCKETS
+                  + " (one credential access boundary rule each)"));
     }
     if (spec.outputUri() != null
         && (spec.outputUri().length() > MAX_URI_LENGTH

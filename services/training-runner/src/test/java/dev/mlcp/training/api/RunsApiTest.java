@@ -263,6 +263,58 @@ public class RunsApiTest {
   }
 
   @Test
+  void an_idempotency_key_reused_for_another_request_is_422_naming_the_key() {
+    given()
+        .auth()
+        .oauth2(ANA)
+        .header("Idempotency-Key", "build-43")
+        .contentType("application/json")
+        .body(run("idem", List.of("--epochs", "5")))
+        .post("/v1/runs")
+        .then()
+        .statusCode(201);
+
+    given()
+        .auth()
+        .oauth2(ANA)
+        .header("Idempotency-Key", "build-43")
+        .contentType("application/json")
+        .body(run("idem", List.of("--epochs", "6")))
+        .post("/v1/runs")
+        .then()
+        .statusCode(422)
+        .contentType(org.hamcrest.Matchers.containsString("application/problem+json"))
+        .body("errors[0].field", org.hamcrest.Matchers.equalTo("Idempotency-Key"));
+  }
+
+  @Test
+  void a_run_naming_a_secret_its_owner_may_not_read_is_403_naming_the_secret() {
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(
+            Map.of("name", "steal", "image", TRAINER_IMAGE, "secrets", List.of("prod-db-password")))
+        .post("/v1/runs")
+        .then()
+        .statusCode(403)
+        .body("detail", org.hamcrest.Matchers.containsString("prod-db-password"));
+  }
+
+  @Test
+  void an_oversized_body_is_413_problem_json() {
+    given()
+        .auth()
+        .oauth2(ANA)
+        .contentType("application/json")
+        .body(Map.of("name", "big", "image", TRAINER_IMAGE, "args", List.of("x".repeat(2_000_000))))
+        .post("/v1/runs")
+        .then()
+        .statusCode(413)
+        .contentType(org.hamcrest.Matchers.containsString("application/problem+json"));
+  }
+
+  @Test
   void training_request_published_on_pubsub_starts_a_run() throws Exception {
     TrainingRequested request =
         new TrainingRequested(

@@ -320,6 +320,42 @@ class RunSpecRulesTest {
   }
 
   @Test
+  void input_prefixes_cannot_carry_what_a_credential_access_boundary_cannot_hold() {
+    RunSpec s =
+        spec(
+            "a",
+            IMAGE,
+            null,
+            null,
+            null,
+            null,
+            null,
+            0,
+            false,
+            null,
+            null,
+            0,
+            List.of("gs://bucket/data/*.csv", "gs://bucket/it's", "gs://bucket/ok/"),
+            null,
+            null,
+            null);
+    assertThat(fields(s)).containsExactly("spec.inputs[0]", "spec.inputs[1]");
+  }
+
+  @Test
+  void a_run_reads_at_most_nine_input_buckets() {
+    List<String> inputs = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inputs.add("gs://bucket-" + i + "/data/");
+    }
+    RunSpec s =
+        spec(
+            "a", IMAGE, null, null, null, null, null, 0, false, null, null, 0, inputs, null, null,
+            null);
+    assertThat(fields(s)).containsExactly("spec.inputs");
+  }
+
+  @Test
   void labels_follow_gce_rules_and_mlcp_keys_are_reserved() {
     RunSpec s =
         spec(

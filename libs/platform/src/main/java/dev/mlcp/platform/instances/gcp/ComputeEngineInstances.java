@@ -27,6 +27,7 @@ import com.google.cloud.compute.v1.StopInstanceRequest;
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.ComputeOperations;
+import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.instances.Accelerator;
 import dev.mlcp.platform.instances.Instance;
@@ -109,27 +110,13 @@ public final class ComputeEngineInstances implements Instances {
 
   @Override
   public Optional<Instance> get(String zone, String name) {
-    try {
-      com.google.cloud.compute.v1.Instance found =
-          retrier.call(
-              "get instance " + name,
-              true,
-              () ->
-                  client
-                      .getCallable()
-                      .call(
-                          GetInstanceRequest.newBuilder()
-                              .setProject(project)
-                              .setZone(zone)
-                              .setInstance(name)
-                              .build()));
-      return Optional.of(fromProto(found));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    GetInstanceRequest request =
+        GetInstanceRequest.newBuilder().setProject(project).setZone(zone).setInstance(name).build();
+    return NotFound.orEmpty(
+            () ->
+                retrier.call(
+                    "get instance " + name, true, () -> client.getCallable().call(request)))
+        .map(ComputeEngineInstances::fromProto);
   }
 
   @Override
@@ -139,7 +126,7 @@ public final class ComputeEngineInstances implements Instances {
             .setProject(project)
             .setMaxResults(Math.min(500, Math.max(1, pageSize)))
             .setReturnPartialSuccess(true);
-    String gceFilter = filter.toGceFilter();
+    String gceFilter = GceFilters.of(filter);
     if (!gceFilter.isEmpty()) {
       request.setFilter(gceFilter);
     }
@@ -160,28 +147,16 @@ public final class ComputeEngineInstances implements Instances {
 
   @Override
   public boolean delete(String zone, String name) {
-    String what = "delete instance " + name;
-    DeleteInstanceRequest request =
-        DeleteInstanceRequest.newBuilder()
-            .setProject(project)
-            .setZone(zone)
-            .setInstance(name)
-            .setRequestId(UUID.randomUUID().toString())
-            .build();
-    try {
-      Operation operation = retrier.call(what, true, () -> client.deleteCallable().call(request));
-      operations.awaitZonal(what, zone, operation);
-      return true;
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+    return delete(zone, name, true);
   }
 
   @Override
   public boolean requestDelete(String zone, String name) {
+    return delete(zone, name, false);
+  }
+
+  /** Deletes, waiting for the operation to finish or only for it to be accepted. */
+  private boolean delete(String zone, String name, boolean await) {
     String what = "delete instance " + name;
     DeleteInstanceRequest request =
         DeleteInstanceRequest.newBuilder()
@@ -190,16 +165,16 @@ public final class ComputeEngineInstances implements Instances {
             .setInstance(name)
             .setRequestId(UUID.randomUUID().toString())
             .build();
-    try {
-      Operation operation = retrier.call(what, true, () -> client.deleteCallable().call(request));
-      operations.failIfError(what, operation);
-      return true;
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+    return NotFound.deleted(
+        () -> {
+          Operation operation =
+              retrier.call(what, true, () -> client.deleteCallable().call(request));
+          if (await) {
+            operations.awaitZonal(what, zone, operation);
+          } else {
+            operations.failIfError(what, operation);
+          }
+        });
   }
 
   @Override

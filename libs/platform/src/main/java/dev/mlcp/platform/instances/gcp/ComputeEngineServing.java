@@ -47,6 +47,7 @@ import com.google.cloud.compute.v1.UrlMapsClient;
 import com.google.cloud.compute.v1.WeightedBackendService;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.ComputeOperations;
+import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.instances.Accelerator;
 import dev.mlcp.platform.instances.ServingResources;
@@ -115,15 +116,7 @@ public final class ComputeEngineServing implements ServingResources {
   }
 
   private boolean deleting(String what, Runnable call) {
-    try {
-      call.run();
-      return true;
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+    return NotFound.deleted(call);
   }
 
   @Override
@@ -261,22 +254,18 @@ public final class ComputeEngineServing implements ServingResources {
             .setRegion(region)
             .setInstanceGroupManager(name)
             .build();
-    try {
-      InstanceGroupManager group =
-          retrier.call(
-              "get instance group " + name,
-              true,
-              () -> clients.groups().getCallable().call(request));
-      String template = group.getInstanceTemplate();
-      return Optional.of(
-          new Group(
-              name, template.substring(template.lastIndexOf('/') + 1), group.getTargetSize()));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    return NotFound.orEmpty(
+            () ->
+                retrier.call(
+                    "get instance group " + name,
+                    true,
+                    () -> clients.groups().getCallable().call(request)))
+        .map(
+            group -> {
+              String template = group.getInstanceTemplate();
+              return new Group(
+                  name, template.substring(template.lastIndexOf('/') + 1), group.getTargetSize());
+            });
   }
 
   @Override
@@ -479,16 +468,10 @@ public final class ComputeEngineServing implements ServingResources {
   private Optional<com.google.cloud.compute.v1.UrlMap> getRaw(String name) {
     GetUrlMapRequest request =
         GetUrlMapRequest.newBuilder().setProject(project).setUrlMap(name).build();
-    try {
-      return Optional.of(
-          retrier.call(
-              "get URL map " + name, true, () -> clients.urlMaps().getCallable().call(request)));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    return NotFound.orEmpty(
+        () ->
+            retrier.call(
+                "get URL map " + name, true, () -> clients.urlMaps().getCallable().call(request)));
   }
 
   private static HttpRouteAction route(List<WeightedBackend> backends) {

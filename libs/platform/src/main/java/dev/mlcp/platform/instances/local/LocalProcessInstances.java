@@ -625,7 +625,12 @@ public final class LocalProcessInstances implements Instances {
 
     private void change(String instance, Consumer<Map<String, String>> edit) {
       Path dir = root.resolve(instance);
-      try (LocalLocks.Held lock = LocalLocks.acquire(dir.resolve(".guest-attributes.lock"))) {
+      // The instances lock, as delete holds it: a heartbeat still in flight from an agent being
+      // killed must neither write into a directory being removed nor create it again.
+      try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+        if (!Files.exists(dir.resolve("instance.json"))) {
+          return; // deleted: like GCE, a deleted VM has no guest attributes left to write
+        }
         Map<String, String> values = new TreeMap<>(readGuestAttributes(instance));
         edit.accept(values);
         AtomicFiles.write(

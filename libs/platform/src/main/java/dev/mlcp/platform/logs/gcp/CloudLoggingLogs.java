@@ -7,6 +7,7 @@ import com.google.logging.v2.ListLogEntriesRequest;
 import com.google.logging.v2.ListLogEntriesResponse;
 import com.google.logging.v2.WriteLogEntriesRequest;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.ids.IdGenerator;
@@ -15,6 +16,7 @@ import dev.mlcp.platform.logs.LogEntry;
 import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.logs.Severity;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,15 +24,28 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * {@link Logs} on Cloud Logging: entries go to log {@code mlcp-runs} with label {@code
- * mlcp-run=<run>} and a time-ordered insertId, so a retried write is de-duplicated by the service
- * and entries with equal timestamps keep their order. A cursor is the last entry's timestamp and
- * insertId; reading after it uses a filter, so cursors do not expire like page tokens do.
+ * {@link Logs} on Cloud Logging. A run's log is two logs read as one: what docker's {@code gcplogs}
+ * driver writes on the training VM (log {@code gcplogs-docker-driver}, a {@code jsonPayload} with
+ * the line in {@code message} and the run id in {@code container.metadata."mlcp-run"}), and what
+ * {@link #write} writes (log {@code mlcp-runs}, {@code textPayload}, label {@code mlcp-run=<run>},
+ * a time-ordered insertId, so a retried write is de-duplicated by the service and entries with
+ * equal timestamps keep their order). Both are read in (timestamp, insertId) order; a cursor is the
+ * last entry's timestamp and insertId, and reading after it uses a filter, so cursors do not expire
+ * like page tokens do and stay valid whichever log the entry came from.
  */
 public final class CloudLoggingLogs implements Logs {
 
-  /** The log all run entries go to. */
+  /** The log {@link #write} writes to. */
   public static final String LOG_ID = "mlcp-runs";
+
+  /** The log docker's {@code gcplogs} driver writes the containers' output to on the VMs. */
+  public static final String DRIVER_LOG_ID = "gcplogs-docker-driver";
+
+  /** The label (and container metadata key) holding the run id. */
+  public static final String RUN_LABEL = "mlcp-run";
+
+  private static final int MAX_PAGE_SIZE = 1000;
+  private static final int MAX_PAGES = 10;
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
@@ -58,6 +73,10 @@ public final class CloudLoggingLogs implements Logs {
     return "projects/" + project + "/logs/" + LOG_ID;
   }
 
+  private String driverLogName() {
+    return "projects/" + project + "/logs/" + DRIVER_LOG_ID;
+  }
+
   @Override
   public void write(String runId, List<LogEntry> entries) {
     requireRunId(runId);
@@ -68,7 +87,7 @@ public final class CloudLoggingLogs implements Logs {
         WriteLogEntriesRequest.newBuilder()
             .setLogName(logName())
             .setResource(MonitoredResource.newBuilder().setType("global"))
-            .putLabels("mlcp-run", runId);
+            .putLabels(RUN_LABEL, runId);
     for (LogEntry entry : entries) {
       request.addEntries(
           com.google.logging.v2.LogEntry.newBuilder()
@@ -82,7 +101,7 @@ public final class CloudLoggingLogs implements Logs {
               .setSeverity(LogSeverity.valueOf(entry.severity().name()))
               .setTextPayload(entry.message())
               .putAllLabels(entry.labels())
-              .putLabels("mlcp-run", runId));
+              .putLabels(RUN_LABEL, runId));
     }
     WriteLogEntriesRequest built = request.build();
     // Entries carry insertIds: the service drops duplicates, so a retry is safe.
@@ -93,19 +112,78 @@ public final class CloudLoggingLogs implements Logs {
   @Override
   public LogBatch read(String runId, String cursor, int max) {
     requireRunId(runId);
+    String filter = filter(runId, cursor);
+    if (max <= 0) {
+      return LogBatch.empty(cursor);
+    }
+    ListLogEntriesRequest.Builder request =
+        ListLogEntriesRequest.newBuilder()
+            .addResourceNames("projects/" + project)
+            .setFilter(filter)
+            .setOrderBy("timestamp asc")
+            .setPageSize(Math.min(MAX_PAGE_SIZE, max));
+    List<LogEntry> entries = new ArrayList<>();
+    List<String> cursors = new ArrayList<>();
+    String next = cursor;
+    String pageToken = "";
+    int pages = 0;
+    // A page may hold fewer entries than asked, even none, while more match: follow the page
+    // token, a bounded number of times so that one read cannot take unbounded time.
+    do {
+      ListLogEntriesRequest built = request.setPageToken(pageToken).build();
+      ListLogEntriesResponse response =
+          retrier.call(
+              "read log entries of " + runId,
+              true,
+              () -> client.listLogEntriesCallable().call(built));
+      for (com.google.logging.v2.LogEntry e : response.getEntriesList()) {
+        if (entries.size() == max) {
+          break;
+        }
+        Instant at =
+            Instant.ofEpochSecond(e.getTimestamp().getSeconds(), e.getTimestamp().getNanos());
+        entries.add(entry(runId, at, e));
+        next = at + "|" + e.getInsertId();
+        cursors.add(next);
+      }
+      pageToken = response.getNextPageToken();
+    } while (entries.size() < max && !pageToken.isEmpty() && ++pages < MAX_PAGES);
+    return new LogBatch(entries, next, cursors);
+  }
+
+  /**
+   * The run's entries in both logs: what docker's {@code gcplogs} driver writes on the VM (the
+   * container's stdout and stderr, the run id in the container metadata it copies from the labels
+   * named in {@code --log-opt labels}) and what {@link #write} writes (label {@code mlcp-run}).
+   * Cloud Logging binds OR tighter than AND, so every group is parenthesised.
+   */
+  private String filter(String runId, String cursor) {
     StringBuilder filter =
-        new StringBuilder("logName=\"")
-            .append(logName())
-            .append("\" AND labels.\"mlcp-run\"=\"")
+        new StringBuilder("((logName=\"")
+            .append(driverLogName())
+            .append("\" AND jsonPayload.container.metadata.\"")
+            .append(RUN_LABEL)
+            .append("\"=\"")
             .append(runId)
-            .append('"');
+            .append("\") OR (logName=\"")
+            .append(logName())
+            .append("\" AND labels.\"")
+            .append(RUN_LABEL)
+            .append("\"=\"")
+            .append(runId)
+            .append("\"))");
     if (cursor != null && !cursor.isEmpty()) {
       int bar = cursor.indexOf('|');
       if (bar < 0) {
         throw PlatformException.invalid("not a cursor of this log store: " + cursor);
       }
-      String timestamp = Instant.parse(cursor.substring(0, bar)).toString();
-      String insertId = cursor.substring(bar + 1).replace("\"", "");
+      String timestamp;
+      try {
+        timestamp = Instant.parse(cursor.substring(0, bar)).toString();
+      } catch (DateTimeParseException e) {
+        throw PlatformException.invalid("not a cursor of this log store: " + cursor);
+      }
+      String insertId = cursor.substring(bar + 1).replace("\"", "").replace("\\", "");
       filter
           .append(" AND (timestamp > \"")
           .append(timestamp)
@@ -115,31 +193,42 @@ public final class CloudLoggingLogs implements Logs {
           .append(insertId)
           .append("\"))");
     }
-    ListLogEntriesRequest request =
-        ListLogEntriesRequest.newBuilder()
-            .addResourceNames("projects/" + project)
-            .setFilter(filter.toString())
-            .setOrderBy("timestamp asc")
-            .setPageSize(Math.max(1, Math.min(1000, max)))
-            .build();
-    ListLogEntriesResponse response =
-        retrier.call(
-            "read log entries of " + runId,
-            true,
-            () -> client.listLogEntriesCallable().call(request));
-    List<LogEntry> entries = new ArrayList<>();
-    String next = cursor;
-    for (com.google.logging.v2.LogEntry e : response.getEntriesList()) {
-      if (entries.size() == max) {
-        break;
+    return filter.toString();
+  }
+
+  /** An entry of either log as a {@link LogEntry}. */
+  private static LogEntry entry(String runId, Instant at, com.google.logging.v2.LogEntry e) {
+    Map<String, String> labels = new HashMap<>(e.getLabelsMap());
+    String message = e.getTextPayload();
+    if (e.hasJsonPayload()) {
+      Map<String, Value> payload = e.getJsonPayload().getFieldsMap();
+      message = text(payload.get("message"));
+      Map<String, Value> container = struct(payload.get("container"));
+      Map<String, Value> metadata = struct(container.get("metadata"));
+      metadata.forEach(
+          (k, v) -> {
+            if (v.hasStringValue()) {
+              labels.put(k, v.getStringValue());
+            }
+          });
+      String instance = text(struct(payload.get("instance")).get("name"));
+      if (!instance.isEmpty()) {
+        labels.put("instance", instance);
       }
-      Instant at =
-          Instant.ofEpochSecond(e.getTimestamp().getSeconds(), e.getTimestamp().getNanos());
-      Map<String, String> labels = new HashMap<>(e.getLabelsMap());
-      entries.add(new LogEntry(at, severity(e.getSeverity()), e.getTextPayload(), labels));
-      next = at + "|" + e.getInsertId();
+      labels.put("source", "container");
     }
-    return new LogBatch(entries, next);
+    labels.put(RUN_LABEL, runId);
+    return new LogEntry(at, severity(e.getSeverity()), message, labels);
+  }
+
+  private static String text(Value value) {
+    return value != null && value.hasStringValue() ? value.getStringValue() : "";
+  }
+
+  private static Map<String, Value> struct(Value value) {
+    return value != null && value.hasStructValue()
+        ? value.getStructValue().getFieldsMap()
+        : Map.of();
   }
 
   @Override

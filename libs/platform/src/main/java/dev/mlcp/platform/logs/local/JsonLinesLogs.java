@@ -87,6 +87,7 @@ public final class JsonLinesLogs implements Logs {
   public LogBatch read(String runId, String cursor, int max) {
     long offset = cursor == null || cursor.isEmpty() ? 0 : parseCursor(cursor);
     List<LogEntry> entries = new ArrayList<>();
+    List<String> cursors = new ArrayList<>();
     try (FileChannel in = FileChannel.open(file(runId), StandardOpenOption.READ)) {
       in.position(offset);
       ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
@@ -102,15 +103,16 @@ public final class JsonLinesLogs implements Logs {
             entries.add(parse(line.toByteArray()));
             line.reset();
             consumed = position;
+            cursors.add(Long.toString(consumed));
           } else {
             line.write(b);
           }
         }
         buffer.clear();
       }
-      return new LogBatch(entries, Long.toString(consumed));
+      return new LogBatch(entries, Long.toString(consumed), cursors);
     } catch (NoSuchFileException e) {
-      return new LogBatch(List.of(), Long.toString(offset));
+      return LogBatch.empty(Long.toString(offset));
     } catch (IOException e) {
       throw new PlatformException(
           PlatformException.Kind.TRANSIENT, "ioError", "cannot read log of " + runId, e);

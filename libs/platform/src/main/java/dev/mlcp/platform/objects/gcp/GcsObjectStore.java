@@ -49,9 +49,7 @@ public final class GcsObjectStore implements ObjectStore {
    * Creates the adapter; it owns (and closes) the client.
    *
    * @param storage the Storage client
-   * @param signer signs download URLs ({@link dev.mlcp.platform.gcp.IamCredentialsSigner} in
-   *     production: the service's own identity through IAM Credentials, no key file); null to use
-   *     the client's credentials
+   * @param signer signs download URLs; null to use the client's credentials
    */
   public GcsObjectStore(Storage storage, ServiceAccountSigner signer) {
     this.storage = storage;
@@ -166,15 +164,26 @@ public final class GcsObjectStore implements ObjectStore {
 
   @Override
   public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
+    return copy(source, target, WriteCondition.none());
+  }
+
+  /** A server-side rewrite; the precondition is the rewrite's {@code ifGenerationMatch}. */
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
+    Storage.CopyRequest.Builder request =
+        Storage.CopyRequest.newBuilder().setSource(BlobId.of(source.bucket(), source.name()));
+    BlobId targetId = BlobId.of(target.bucket(), target.name());
+    if (condition instanceof WriteCondition.GenerationMatch match) {
+      request.setTarget(
+          targetId,
+          match.generation() == 0
+              ? Storage.BlobTargetOption.doesNotExist()
+              : Storage.BlobTargetOption.generationMatch(match.generation()));
+    } else {
+      request.setTarget(targetId);
+    }
     try {
-      Blob result =
-          storage
-              .copy(
-                  Storage.CopyRequest.of(
-                      BlobId.of(source.bucket(), source.name()),
-                      BlobId.of(target.bucket(), target.name())))
-              .getResult();
-      return toMetadata(result);
+      return toMetadata(storage.copy(request.build()).getResult());
     } catch (RuntimeException e) {
       throw GcpErrors.classify("copy " + source + " to " + target, e);
     }
@@ -218,13 +227,21 @@ public final class GcsObjectStore implements ObjectStore {
           .toURI();
     } catch (URISyntaxException e) {
       throw PlatformException.invalid("signed URL is not a URI: " + e.getMessage());
-    } catch (RuntimeException e) {
-      // A signer that classified its failure (IamCredentialsSigner) carries it as a cause.
-      for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-        if (t instanceof PlatformException classified) {
-          throw classified;
-        }
+    } catch (ServiceAccountSigner.SigningException e) {
+      PlatformException.Kind kind = PlatformException.Kind.TRANSIENT;
+      if (e.getCause() instanceof IamCredentialsSigner.Refused refused) {
+        kind =
+            switch (refused.status()) {
+              case 401, 403 -> PlatformException.Kind.PERMISSION_DENIED;
+              case 404 -> PlatformException.Kind.NOT_FOUND;
+              case 400 -> PlatformException.Kind.INVALID_ARGUMENT;
+              default -> PlatformException.Kind.TRANSIENT;
+            };
       }
+      String detail = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+      throw new PlatformException(
+          kind, "signBlob", "cannot sign a download URL for " + uri + ": " + detail, e);
+    } catch (RuntimeException e) {
       throw GcpErrors.classify("sign a download URL for " + uri, e);
     }
   }

@@ -252,8 +252,13 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
 
   @Override
   public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
+    return copy(source, target, WriteCondition.none());
+  }
+
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
     try (ObjectRead in = read(source)) {
-      return write(target, in.stream(), in.metadata().contentType(), WriteCondition.none());
+      return write(target, in.stream(), in.metadata().contentType(), condition);
     } catch (IOException e) {
       throw io("copy " + source + " to " + target, e);
     }

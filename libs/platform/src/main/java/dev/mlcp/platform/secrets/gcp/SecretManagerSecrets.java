@@ -18,6 +18,7 @@ import com.google.cloud.secretmanager.v1.UpdateSecretRequest;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.secrets.AccessedSecret;
 import dev.mlcp.platform.secrets.SecretInfo;
@@ -107,17 +108,11 @@ public final class SecretManagerSecrets implements Secrets {
   public Optional<SecretInfo> get(String name) {
     requireName(name);
     GetSecretRequest request = GetSecretRequest.newBuilder().setName(secretPath(name)).build();
-    try {
-      return Optional.of(
-          toInfo(
-              retrier.call(
-                  "get secret " + name, true, () -> client.getSecretCallable().call(request))));
-    } catch (PlatformException e) {
-      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
+    return NotFound.orEmpty(
+            () ->
+                retrier.call(
+                    "get secret " + name, true, () -> client.getSecretCallable().call(request)))
+        .map(SecretManagerSecrets::toInfo);
   }
 
   @Override

@@ -24,9 +24,11 @@ import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.TableResult;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.gcp.Waits;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.RowPage;
 import dev.mlcp.platform.warehouse.TableDetails;
@@ -257,7 +259,7 @@ public final class BigQueryWarehouse implements Warehouse {
             "JOB_TIMEOUT",
             "cannot " + what + ": job " + jobId.getJob() + " not done after " + jobTimeout);
       }
-      sleep(wait);
+      Waits.sleep(wait, "waiting for a job");
       wait = Math.min(wait * 2, 5_000);
     }
     Table table = getTable(destination);
@@ -268,14 +270,23 @@ public final class BigQueryWarehouse implements Warehouse {
   @Override
   public void insertRows(
       TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
+    List<KeyedRow> keyed = new ArrayList<>();
+    for (Map<String, Object> row : rows) {
+      keyed.add(new KeyedRow(UUID.randomUUID().toString(), row));
+    }
+    insertRowsOnce(table, schemaIfMissing, keyed);
+  }
+
+  @Override
+  public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
     InsertAllRequest.Builder request = InsertAllRequest.newBuilder(bq(table));
-    for (Map<String, Object> row : rows) {
+    for (KeyedRow row : rows) {
       Map<String, Object> converted = new LinkedHashMap<>();
-      row.forEach((k, v) -> converted.put(k, toJsonValue(v)));
-      request.addRow(UUID.randomUUID().toString(), converted);
+      row.values().forEach((k, v) -> converted.put(k, toJsonValue(v)));
+      request.addRow(row.insertId(), converted);
     }
     InsertAllRequest built = request.build();
     String what = "insert rows into " + table;
@@ -450,18 +461,5 @@ public final class BigQueryWarehouse implements Warehouse {
       return Base64.getEncoder().encodeToString(bytes);
     }
     return value;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(
-          PlatformException.Kind.TRANSIENT,
-          "interrupted",
-          "interrupted while waiting for a job",
-          e);
-    }
   }
 }

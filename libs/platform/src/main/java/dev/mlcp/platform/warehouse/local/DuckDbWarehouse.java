@@ -6,6 +6,7 @@ import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
+import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
 import dev.mlcp.platform.warehouse.RowPage;
 import dev.mlcp.platform.warehouse.TableDetails;
@@ -19,7 +20,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Driver;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -37,9 +38,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
-import org.duckdb.DuckDBDriver;
 
 /**
  * {@link Warehouse} on an embedded DuckDB database file: a dataset is a schema. A connection is
@@ -60,14 +61,23 @@ public final class DuckDbWarehouse implements Warehouse {
   private static final List<String> INTERNAL_SCHEMAS =
       List.of("information_schema", "pg_catalog", "main");
 
-  /**
-   * The driver itself, not {@code DriverManager}: its registry is filled once per JVM from
-   * whichever class loader asks first, so a second loader (Quarkus's in tests) finds "no suitable
-   * driver".
-   */
-  private static final Driver DRIVER = new DuckDBDriver();
+  /** The insert ids of {@link #insertRowsOnce} inserts, per table (not a dataset: not listed). */
+  private static final String INSERT_IDS = "main.mlcp_insert_ids";
+
+  /** One lock per database file (URL) in this process. */
+  private static final ConcurrentMap<String, Object> WRITE_LOCKS = new ConcurrentHashMap<>();
 
   private final String url;
+
+  static {
+    // DriverManager discovers drivers once, in whichever class loader asks first (in tests a
+    // Quarkus one); loading the driver here registers it for this adapter's class loader too.
+    try {
+      Class.forName("org.duckdb.DuckDBDriver");
+    } catch (ClassNotFoundException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** A warehouse in the database file {@code file} (created if missing). */
   public DuckDbWarehouse(Path file) {
@@ -85,10 +95,21 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   private <T> T withConnection(String what, Work<T> work) {
-    try (Connection connection = DRIVER.connect(url, new Properties())) {
+    try (Connection connection = DriverManager.getConnection(url)) {
       return work.run(connection);
     } catch (SQLException e) {
       throw classify(what, e);
+    }
+  }
+
+  /**
+   * As {@link #withConnection} for a write: writes to one database file are serialised within the
+   * process, because DuckDB's optimistic transactions fail concurrent catalog or row writes
+   * ("write-write conflict") where BigQuery would take both.
+   */
+  private <T> T writing(String what, Work<T> work) {
+    synchronized (WRITE_LOCKS.computeIfAbsent(url, k -> new Object())) {
+      return withConnection(what, work);
     }
   }
 
@@ -230,7 +251,7 @@ public final class DuckDbWarehouse implements Warehouse {
 
   @Override
   public QueryResult query(String sql, TableId destination) {
-    return withConnection(
+    return writing(
         "run the query into " + destination,
         c -> {
           noExternalAccess(c);
@@ -288,10 +309,66 @@ public final class DuckDbWarehouse implements Warehouse {
   @Override
   public void insertRows(
       TableId table, TableSchema schemaIfMissing, List<Map<String, Object>> rows) {
-    withConnection(
+    insert(table, schemaIfMissing, rows, null);
+  }
+
+  @Override
+  public void insertRowsOnce(TableId table, TableSchema schemaIfMissing, List<KeyedRow> rows) {
+    insert(
+        table,
+        schemaIfMissing,
+        rows.stream().map(KeyedRow::values).toList(),
+        rows.stream().map(KeyedRow::insertId).toList());
+  }
+
+  /**
+   * Inserts {@code rows} in one transaction; with {@code insertIds}, a row whose id is already in
+   * {@value #INSERT_IDS} (this or an earlier insert) is skipped, and the ids of the rows inserted
+   * are added there in the same transaction.
+   */
+  private void insert(
+      TableId table,
+      TableSchema schemaIfMissing,
+      List<Map<String, Object>> given,
+      List<String> insertIds) {
+    writing(
         "insert rows into " + table,
         c -> {
           c.setAutoCommit(false);
+          List<Map<String, Object>> rows = given;
+          if (insertIds != null) {
+            rows = new ArrayList<>();
+            try (Statement st = c.createStatement()) {
+              st.execute(
+                  "CREATE TABLE IF NOT EXISTS "
+                      + INSERT_IDS
+                      + " (table_id VARCHAR NOT NULL, insert_id VARCHAR NOT NULL,"
+                      + " PRIMARY KEY (table_id, insert_id))");
+            }
+            try (PreparedStatement seen =
+                    c.prepareStatement(
+                        "SELECT 1 FROM " + INSERT_IDS + " WHERE table_id = ? AND insert_id = ?");
+                PreparedStatement remember =
+                    c.prepareStatement("INSERT INTO " + INSERT_IDS + " VALUES (?, ?)")) {
+              java.util.Set<String> batch = new java.util.HashSet<>();
+              for (int i = 0; i < given.size(); i++) {
+                String id = insertIds.get(i);
+                seen.setString(1, table.toString());
+                seen.setString(2, id);
+                boolean known;
+                try (ResultSet rs = seen.executeQuery()) {
+                  known = rs.next();
+                }
+                if (known || !batch.add(id)) {
+                  continue;
+                }
+                remember.setString(1, table.toString());
+                remember.setString(2, id);
+                remember.executeUpdate();
+                rows.add(given.get(i));
+              }
+            }
+          }
           try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(table.dataset()));
             st.execute(
@@ -327,6 +404,10 @@ public final class DuckDbWarehouse implements Warehouse {
                   + schema.fields().stream().map(f -> "?").collect(Collectors.joining(", "))
                   + ")";
           try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (rows.isEmpty()) {
+              c.commit();
+              return null;
+            }
             for (Map<String, Object> row : rows) {
               int i = 1;
               for (Field field : schema.fields()) {
@@ -485,7 +566,9 @@ public final class DuckDbWarehouse implements Warehouse {
     PlatformException.Kind kind;
     if (message.contains("Catalog Error") || message.contains("does not exist")) {
       kind = PlatformException.Kind.NOT_FOUND;
-    } else if (message.contains("Could not set lock") || message.contains("Conflicting lock")) {
+    } else if (message.contains("Could not set lock")
+        || message.contains("Conflicting lock")
+        || message.contains("write-write conflict")) {
       kind = PlatformException.Kind.TRANSIENT;
     } else if (message.contains("Constraint Error")) {
       kind = PlatformException.Kind.INVALID_ARGUMENT;

@@ -44,7 +44,8 @@ class ComputeEngineServingContractTest extends ServingResourcesContract {
                 "US",
                 new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5)),
                 Duration.ofSeconds(30),
-                Duration.ofMillis(1)),
+                Duration.ofMillis(1),
+                true),
             Clock.systemUTC());
   }
 

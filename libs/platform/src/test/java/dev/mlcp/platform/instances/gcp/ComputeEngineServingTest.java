@@ -65,7 +65,8 @@ class ComputeEngineServingTest {
                 "US",
                 new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5)),
                 Duration.ofSeconds(30),
-                Duration.ofMillis(1)),
+                Duration.ofMillis(1),
+                true),
             Clock.systemUTC());
     // Every mutation answers a pending operation that is DONE on its first poll.
     wm.stubFor(

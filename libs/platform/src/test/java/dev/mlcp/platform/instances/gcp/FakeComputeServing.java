@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * and URL map updates with a stale fingerprint (412); every mutation answers an operation that is
  * DONE on its first poll.
  */
-final class FakeComputeServing implements ResponseDefinitionTransformerV2 {
+public final class FakeComputeServing implements ResponseDefinitionTransformerV2 {
 
-  static final String NAME = "fake-compute-serving";
+  public static final String NAME = "fake-compute-serving";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PATH =
       Pattern.compile(
@@ -86,9 +86,7 @@ final class FakeComputeServing implements ResponseDefinitionTransformerV2 {
         return error(404, "notFound", "The resource '" + key + "' was not found");
       }
       if ("getHealth".equals(m.group(5))) {
-        ObjectNode health = JSON.createObjectNode();
-        health.putArray("healthStatus");
-        return json(health);
+        return json(health(request.getBodyAsString()));
       }
       return switch (method) {
         case "GET" -> json(current);
@@ -99,6 +97,45 @@ final class FakeComputeServing implements ResponseDefinitionTransformerV2 {
     } catch (Exception e) {
       return error(400, "invalid", e.toString());
     }
+  }
+
+  /** Groups whose instances report UNHEALTHY (the rest report HEALTHY). */
+  private final Set<String> unhealthy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Makes the instances of {@code group} report UNHEALTHY (or HEALTHY again). */
+  public void setUnhealthy(String group, boolean value) {
+    if (value) {
+      unhealthy.add(group);
+    } else {
+      unhealthy.remove(group);
+    }
+  }
+
+  /** One status per instance of the group named in the body, as many as its target size. */
+  private ObjectNode health(String body) throws java.io.IOException {
+    ObjectNode health = JSON.createObjectNode();
+    var statuses = health.putArray("healthStatus");
+    String group = JSON.readTree(body).path("group").asText();
+    String name = group.substring(group.lastIndexOf('/') + 1);
+    ObjectNode manager = resources.get("instanceGroupManagers/" + name);
+    if (manager != null) {
+      for (int i = 0; i < manager.path("targetSize").asInt(); i++) {
+        ObjectNode s = statuses.addObject();
+        s.put(
+            "instance", "zones/z/instances/" + manager.path("baseInstanceName").asText() + "-" + i);
+        s.put("healthState", unhealthy.contains(name) ? "UNHEALTHY" : "HEALTHY");
+      }
+    }
+    return health;
+  }
+
+  /** How many resources of each collection exist. */
+  public synchronized Map<String, Integer> counts() {
+    Map<String, Integer> out = new TreeMap<>();
+    for (String key : resources.keySet()) {
+      out.merge(key.substring(0, key.indexOf('/')), 1, Integer::sum);
+    }
+    return out;
   }
 
   private ResponseDefinition insert(String collection, ObjectNode body) {

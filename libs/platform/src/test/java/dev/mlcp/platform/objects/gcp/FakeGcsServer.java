@@ -130,7 +130,14 @@ final class FakeGcsServer implements AutoCloseable {
       String name = seg[base + 5];
       if (seg.length > base + 6
           && (seg[base + 6].equals("rewriteTo") || seg[base + 6].equals("copyTo"))) {
-        rewrite(ex, bucket, name, seg[base + 8], seg[base + 10], seg[base + 6].equals("rewriteTo"));
+        rewrite(
+            ex,
+            bucket,
+            name,
+            seg[base + 8],
+            seg[base + 10],
+            seg[base + 6].equals("rewriteTo"),
+            q.get("ifGenerationMatch"));
         return;
       }
       switch (method) {
@@ -391,7 +398,13 @@ final class FakeGcsServer implements AutoCloseable {
   }
 
   private void rewrite(
-      HttpExchange ex, String sb, String so, String db, String dobj, boolean rewrite)
+      HttpExchange ex,
+      String sb,
+      String so,
+      String db,
+      String dobj,
+      boolean rewrite,
+      String ifGenerationMatch)
       throws IOException {
     drain(ex);
     Meta meta;
@@ -399,6 +412,16 @@ final class FakeGcsServer implements AutoCloseable {
       Meta src = objects.get(sb + "/" + so);
       if (src == null) {
         error(ex, 404, "No such object: " + sb + "/" + so, "notFound");
+        return;
+      }
+      Meta existing = objects.get(db + "/" + dobj);
+      if (ifGenerationMatch != null
+          && Long.parseLong(ifGenerationMatch) != (existing == null ? 0 : existing.generation())) {
+        error(
+            ex,
+            412,
+            "At least one of the pre-conditions you specified did not hold.",
+            "conditionNotMet");
         return;
       }
       long generation = generations.incrementAndGet();
@@ -429,6 +452,42 @@ final class FakeGcsServer implements AutoCloseable {
     response.put("done", true);
     response.set("resource", object(db, dobj, meta));
     json(ex, 200, response);
+  }
+
+  /**
+   * Stores an object without going through HTTP (benchmarks seed hundreds of thousands of objects
+   * this way; the API then serves them as if uploaded).
+   */
+  synchronized void seed(String bucket, String name, byte[] content, String contentType)
+      throws IOException {
+    long generation = generations.incrementAndGet();
+    Path target = dir.resolve("object-" + generation);
+    Files.write(target, content);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(content);
+    String md5;
+    try {
+      md5 =
+          Base64.getEncoder()
+              .encodeToString(java.security.MessageDigest.getInstance("MD5").digest(content));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Meta old =
+        objects.put(
+            bucket + "/" + name,
+            new Meta(
+                generation,
+                content.length,
+                Base64.getEncoder()
+                    .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()),
+                md5,
+                contentType,
+                Instant.now(),
+                target));
+    if (old != null) {
+      Files.deleteIfExists(old.file());
+    }
   }
 
   private static ObjectNode object(String bucket, String name, Meta meta) {

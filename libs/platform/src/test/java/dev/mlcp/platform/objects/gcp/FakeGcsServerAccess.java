@@ -18,6 +18,12 @@ public final class FakeGcsServerAccess implements AutoCloseable {
     return server.baseUrl();
   }
 
+  /** Stores an object directly (no HTTP), for seeding large benchmarks. */
+  public void seed(String bucket, String name, byte[] content, String contentType)
+      throws IOException {
+    server.seed(bucket, name, content, contentType);
+  }
+
   @Override
   public void close() {
     server.close();

@@ -11,6 +11,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,25 +20,27 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.duckdb.DuckDBDriver;
 
 /**
  * A stateful stand-in for the BigQuery v2 REST API as a WireMock extension, with an in-memory
  * DuckDB as its SQL engine: datasets are schemas; tables, tabledata.list, insertAll, and query jobs
  * (dry run, destination table, WRITE_TRUNCATE) behave like BigQuery's, including 404/409 error
  * bodies and jobs that are RUNNING on insert and DONE on the first poll. It is only as good as the
- * overlap of the two SQL dialects, which covers the simple queries the contract uses. A dry run
- * reports BigQuery's {@code statementType} (SELECT from DuckDB's parser; otherwise named after the
- * statement's first words, as BigQuery names them) and the bytes set with {@link #bytesProcessed};
- * a job whose {@code maximumBytesBilled} is below that fails with {@code bytesBilledLimitExceeded}.
- * Public so that services can run their domain over the real adapter.
+ * overlap of the two SQL dialects, which covers the simple queries the contract uses. insertAll
+ * drops rows whose {@code insertId} it has seen (BigQuery does so for about a minute; this stand-in
+ * remembers forever). A dry run reports BigQuery's {@code statementType} (SELECT from DuckDB's
+ * parser; otherwise named after the statement's first words, as BigQuery names them) and the bytes
+ * set with {@link #bytesProcessed}; a job whose {@code maximumBytesBilled} is below that fails with
+ * {@code bytesBilledLimitExceeded}. Public, in the test-jar, for services' tests over the real
+ * adapter.
  */
 public final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseable {
 
@@ -56,11 +59,17 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
   private final Connection db;
   private final Map<String, ObjectNode> jobs = new HashMap<>();
   private volatile long bytesProcessed;
+  private final Set<String> insertIds = new HashSet<>();
 
-  /** A fake with an empty in-memory database. */
+  /** A stand-in with an empty in-memory database. */
   public FakeBigQuery() throws SQLException {
-    // The driver itself: DriverManager only knows the drivers of the first class loader asking.
-    db = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
+    try {
+      // Registers the driver for this class loader (DriverManager may have scanned another).
+      Class.forName("org.duckdb.DuckDBDriver");
+    } catch (ClassNotFoundException e) {
+      throw new SQLException("the DuckDB driver is missing", e);
+    }
+    db = DriverManager.getConnection("jdbc:duckdb:");
   }
 
   /** What every dry run reports as {@code totalBytesProcessed} (and jobs bill) from now on. */
@@ -355,6 +364,11 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
     int index = 0;
     for (JsonNode row : body.path("rows")) {
       JsonNode values = row.path("json");
+      String insertId = row.path("insertId").asText("");
+      if (!insertId.isEmpty() && !insertIds.add(dataset + "." + table + "/" + insertId)) {
+        index++;
+        continue;
+      }
       List<String> names = new ArrayList<>();
       values.fieldNames().forEachRemaining(names::add);
       for (String n : names) {

@@ -2,6 +2,7 @@ package dev.mlcp.training.runs.api;
 
 import dev.mlcp.events.ResourceUse;
 import dev.mlcp.events.RunSpec;
+import dev.mlcp.training.inputs.ResolvedInput;
 import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunState;
 import java.time.Instant;
@@ -31,6 +32,8 @@ import java.util.List;
  * @param parentRunId the run that started this one
  * @param spec what was asked for
  * @param history every transition
+ * @param inputs the inputs as resolved at submit (registry versions with their SHA-256, validated
+ *     queries), which the VM materializes under {@code /inputs/<n>/}
  */
 public record RunView(
     String id,
@@ -53,7 +56,8 @@ public record RunView(
     double costEstimateUsd,
     String parentRunId,
     RunSpec spec,
-    List<Run.Transition> history) {
+    List<Run.Transition> history,
+    List<ResolvedInput> inputs) {
 
   /** The view of {@code run}. */
   public static RunView of(Run run) {
@@ -78,7 +82,8 @@ public record RunView(
         run.costEstimateUsd(),
         run.parentRunId(),
         run.spec(),
-        run.history());
+        run.history(),
+        run.inputPlan());
   }
 
   /**

@@ -1,0 +1,93 @@
+package dev.mlcp.registry.bench;
+
+import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ObjectMetadata;
+import dev.mlcp.platform.objects.ObjectRead;
+import dev.mlcp.platform.objects.ObjectStore;
+import dev.mlcp.platform.objects.ObjectUri;
+import dev.mlcp.platform.objects.WriteCondition;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An ObjectStore that counts the bytes passing through the service: read from the streams it hands
+ * out and written from the streams it is given. A store-side copy counts nothing.
+ */
+final class CountingStore implements ObjectStore {
+  private final ObjectStore delegate;
+  final AtomicLong bytesRead = new AtomicLong();
+  final AtomicLong bytesWritten = new AtomicLong();
+
+  CountingStore(ObjectStore delegate) {
+    this.delegate = delegate;
+  }
+
+  private InputStream counting(InputStream in, AtomicLong counter) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          counter.incrementAndGet();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          counter.addAndGet(n);
+        }
+        return n;
+      }
+    };
+  }
+
+  @Override
+  public ObjectMetadata write(
+      ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
+    return delegate.write(uri, counting(content, bytesWritten), contentType, condition);
+  }
+
+  @Override
+  public ObjectRead read(ObjectUri uri) {
+    ObjectRead r = delegate.read(uri);
+    return new ObjectRead(r.metadata(), counting(r.stream(), bytesRead));
+  }
+
+  @Override
+  public Optional<ObjectMetadata> stat(ObjectUri uri) {
+    return delegate.stat(uri);
+  }
+
+  @Override
+  public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
+    return delegate.list(prefix, pageSize, pageToken);
+  }
+
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
+    return delegate.copy(source, target);
+  }
+
+  @Override
+  public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
+    return delegate.copy(source, target, condition);
+  }
+
+  @Override
+  public boolean delete(ObjectUri uri, WriteCondition condition) {
+    return delegate.delete(uri, condition);
+  }
+
+  @Override
+  public URI downloadUrl(ObjectUri uri, Duration validFor) {
+    return delegate.downloadUrl(uri, validFor);
+  }
+}
