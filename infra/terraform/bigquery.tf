@@ -28,3 +28,24 @@ resource "google_bigquery_table" "registry" {
     type = "DAY"
   }
 }
+
+# experiment-vm's read-only query results (POST /v1/queries writes each into a new table here,
+# named as a training input bq://PROJECT.mlcp_scratch.q_<id>); tables expire on their own.
+resource "google_bigquery_dataset" "scratch" {
+  dataset_id                  = "mlcp_scratch"
+  location                    = var.bigquery_location
+  description                 = "mlcp experiment-vm: results of read-only queries, usable as training inputs; tables expire."
+  default_table_expiration_ms = var.scratch_table_expiration_days * 24 * 60 * 60 * 1000
+
+  delete_contents_on_destroy = true
+
+  depends_on = [google_project_service.api]
+}
+
+locals {
+  # Dataset grants by scope key (dataset:<key>).
+  datasets = {
+    registry = google_bigquery_dataset.registry.dataset_id
+    scratch  = google_bigquery_dataset.scratch.dataset_id
+  }
+}

@@ -42,7 +42,7 @@ locals {
   # Every grant: a custom role with exactly these permissions, granted to one identity (a key of
   # local.service_accounts, or "developers" = var.developers_group) on one scope:
   # project | bucket:<key> | topic:<name> | subscription:<name> | repository |
-  # service-account:<key> | run-service:<name> | dataset:registry; condition = a key of
+  # service-account:<key> | run-service:<name> | dataset:registry | dataset:scratch; condition = a key of
   # local.conditions or null.
   grants = {
     # --- Experimentation: experiment-vm ---------------------------------------------------------
@@ -52,8 +52,8 @@ locals {
         "bigquery.datasets.get", "bigquery.jobs.create", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list",
         "compute.disks.create", "compute.instances.create", "compute.instances.delete", "compute.instances.get",
         "compute.instances.getGuestAttributes", "compute.instances.list", "compute.instances.setLabels",
-        "compute.instances.setMetadata", "compute.instances.setServiceAccount", "compute.instances.start",
-        "compute.instances.stop", "compute.subnetworks.use", "compute.subnetworks.useExternalIp", "compute.zoneOperations.get",
+        "compute.instances.setMetadata", "compute.instances.setScheduling", "compute.instances.setServiceAccount",
+        "compute.instances.start", "compute.instances.stop", "compute.subnetworks.use", "compute.subnetworks.useExternalIp", "compute.zoneOperations.get",
         "secretmanager.secrets.create", "secretmanager.secrets.list",
         "spanner.databases.beginReadOnlyTransaction", "spanner.databases.getDdl", "spanner.databases.list",
         "spanner.databases.read", "spanner.databases.select", "spanner.instances.get", "spanner.instances.list",
@@ -72,6 +72,10 @@ locals {
     "experiment-vm-publishes"         = { account = "experiment-vm", scope = "topic:experiment-events", condition = null, permissions = ["pubsub.topics.publish"] }
     "experiment-vm-attaches-notebook" = { account = "experiment-vm", scope = "service-account:notebook", condition = null, permissions = ["iam.serviceAccounts.actAs"] }
     "experiment-vm-signs-urls"        = { account = "experiment-vm", scope = "service-account:experiment-vm", condition = null, permissions = ["iam.serviceAccounts.signBlob"] }
+    "experiment-vm-query-results" = {
+      account     = "experiment-vm", scope = "dataset:scratch", condition = null
+      permissions = ["bigquery.tables.create", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.updateData"]
+    }
 
     # --- Experimentation: notebook VMs ----------------------------------------------------------
     "notebook-project" = {
@@ -182,6 +186,7 @@ locals {
     "pubsub-push-calls-artifact-writer"  = { account = "pubsub-push", scope = "run-service:artifact-writer", condition = null, permissions = ["run.routes.invoke"] }
     "scheduler-calls-serving-deployer"   = { account = "scheduler", scope = "run-service:serving-deployer", condition = null, permissions = ["run.routes.invoke"] }
     "pubsub-push-calls-serving-deployer" = { account = "pubsub-push", scope = "run-service:serving-deployer", condition = null, permissions = ["run.routes.invoke"] }
+    "scheduler-calls-experiment-vm"      = { account = "scheduler", scope = "run-service:experiment-vm", condition = null, permissions = ["run.routes.invoke"] }
 
     # --- The ML team (user accounts), when var.developers_group is set --------------------------
     "developers-project" = {
@@ -307,9 +312,9 @@ resource "google_cloud_run_v2_service_iam_member" "grant" {
 }
 
 resource "google_bigquery_dataset_iam_member" "grant" {
-  for_each = { for k, g in local.grants : k => g if g.scope == "dataset:registry" && contains(keys(local.members), g.account) }
+  for_each = { for k, g in local.grants : k => g if startswith(g.scope, "dataset:") && contains(keys(local.members), g.account) }
 
-  dataset_id = google_bigquery_dataset.registry.dataset_id
+  dataset_id = local.datasets[trimprefix(each.value.scope, "dataset:")]
   role       = google_project_iam_custom_role.grant[each.key].id
   member     = local.members[each.value.account]
 }

@@ -43,7 +43,11 @@ locals {
   } }
 
   own_env = {
-    "experiment-vm" = {}
+    "experiment-vm" = {
+      MLCP_EXPERIMENTS_VM_SERVICE_ACCOUNT      = google_service_account.sa["notebook"].email
+      MLCP_EXPERIMENTS_WAREHOUSE_QUERY_DATASET = google_bigquery_dataset.scratch.dataset_id
+      MLCP_URL_SIGNING_ACCOUNT                 = google_service_account.sa["experiment-vm"].email
+    }
     "training-runner" = {
       MLCP_TRAINING_VM_SERVICE_ACCOUNT    = google_service_account.sa["training-vm"].email
       MLCP_TRAINING_REQUEST_SOURCES       = "//cloudbuild/${var.project_id}/train=${join("|", concat([local.ci_email], var.training_request_owners))},//mlcp/artifact-writer=*"

@@ -21,6 +21,12 @@ variable "bigquery_location" {
   default     = "EU"
 }
 
+variable "scratch_table_expiration_days" {
+  type        = number
+  description = "Days after which experiment-vm's query results (dataset mlcp_scratch) are deleted."
+  default     = 7
+}
+
 variable "labels" {
   type        = map(string)
   description = "Extra labels on every resource that takes labels."

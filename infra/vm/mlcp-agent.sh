@@ -1748,7 +1748,308 @@ serving_main() {
 }
 # ==== end of serving mode =========================================================================
 
-# The agent's mode, from the mlcp-mode attribute: training (absent or "training") or serving.
+# ==== notebook mode ============================================================================
+# mlcp-mode=notebook: the agent of experiment-vm's notebook VMs. It makes sure JupyterLab serves
+# (the image's own, e.g. the Deep Learning VM's jupyter.service; else `jupyter lab` when installed;
+# else the image map's fallback command in local mode) and, every mlcp-heartbeat-seconds, writes a
+# heartbeat to the guest attribute mlcp/heartbeat: what JupyterLab's own API says (kernels busy or
+# idle, terminals, connections, their last activity), SSH sessions' idle times and GPU
+# utilisation, reduced to one lastActivity. experiment-vm reads it with getGuestAttributes and
+# decides; this agent never stops or deletes its VM, publishes nothing and opens no port to the
+# outside. Contract: README.md, "Notebook mode".
+
+# Heartbeat sampling, image-map lookup and port picking; subcommand first, like PY.
+IFS= read -r -d '' NOTEBOOK_PY <<'PYTHON' || true
+import json, os, re, socket, subprocess, sys, time, urllib.error, urllib.request
+
+GPU_BUSY_PERCENT = 10
+WHO_LINE = re.compile(r"^(\S+)\s+(\S+)\s+.*?\s(\.|old|\d{1,2}:\d{2})\s+(\d+)(?:\s+\((.*)\))?\s*$")
+
+def iso(t):
+    # Whole milliseconds first: truncating a float's fraction would turn a parsed .017 into .016,
+    # moving a carried-over lastActivity back a millisecond every beat.
+    ms = int(round(t * 1000))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+
+def parse_time(text):
+    """Jupyter's ISO-8601 UTC times (2026-05-04T10:15:00.123456Z); None when unreadable."""
+    if not isinstance(text, str):
+        return None
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]00:?00)?$", text)
+    if not m:
+        return None
+    import calendar
+    whole = calendar.timegm(tuple(int(g) for g in m.groups()[:6]) + (0, 0, 0))
+    return whole + (float(m.group(7)) if m.group(7) else 0.0)
+
+def get_json(url, token):
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = "token " + token
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urllib.request.Request(url, headers=headers), timeout=5) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+def jupyter(port, token):
+    """JupyterLab's own view; no_track_activity keeps these calls from counting as activity."""
+    base = "http://127.0.0.1:%s/api/" % port
+    q = "?no_track_activity=1"
+    out = {"jupyter": "down", "kernels": 0, "busyKernels": 0, "terminals": 0, "connections": 0}
+    times, busy = [], False
+    try:
+        status = get_json(base + "status" + q, token)
+    except (urllib.error.URLError, OSError, ValueError):
+        return out, times, busy
+    out["jupyter"] = "up"
+    out["connections"] = int(status.get("connections") or 0)
+    try:
+        kernels = get_json(base + "kernels" + q, token)
+    except (urllib.error.URLError, OSError, ValueError):
+        kernels = []
+    for kernel in kernels if isinstance(kernels, list) else []:
+        out["kernels"] += 1
+        # A busy (or starting) kernel is work in progress; an idle one only tells when it last ran.
+        if kernel.get("execution_state") in ("busy", "starting"):
+            out["busyKernels"] += 1
+            busy = True
+        t = parse_time(kernel.get("last_activity"))
+        if t is not None:
+            times.append(t)
+    try:
+        terminals = get_json(base + "terminals" + q, token)
+    except (urllib.error.URLError, OSError, ValueError):
+        terminals = []
+    for terminal in terminals if isinstance(terminals, list) else []:
+        out["terminals"] += 1
+        t = parse_time(terminal.get("last_activity"))
+        if t is not None:
+            times.append(t)
+    return out, times, busy
+
+def run(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+def ssh_sessions(who, now):
+    """Remote logins from `who -u` (comment = the client's address) and when each last typed."""
+    text = run([who, "-u"]) if who else None
+    count, times = 0, []
+    for line in (text or "").splitlines():
+        m = WHO_LINE.match(line)
+        if not m or not m.group(5):
+            continue
+        count += 1
+        idle = m.group(3)
+        if idle == ".":
+            times.append(now)
+        elif idle != "old":
+            hours, minutes = idle.split(":")
+            times.append(now - (int(hours) * 3600 + int(minutes) * 60))
+    return count, times
+
+def gpu_utilisation(nvidia_smi):
+    text = run([nvidia_smi, "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"]) \
+        if nvidia_smi else None
+    values = [int(v) for v in re.findall(r"\d+", text or "")]
+    return max(values) if values else None
+
+def cmd_sample(prev_file, out_file, port, token_file, who, nvidia_smi, server):
+    now = time.time()
+    try:
+        with open(prev_file) as f:
+            previous = parse_time(json.load(f).get("lastActivity"))
+    except (OSError, ValueError, AttributeError):
+        previous = None
+    token = ""
+    if token_file and os.path.isfile(token_file):
+        with open(token_file) as f:
+            token = f.read().strip()
+    beat, times, busy = jupyter(port, token)
+    active = []
+    if busy:
+        active.append("kernel")
+    sessions, ssh_times = ssh_sessions(who, now)
+    if any(now - t < 90 for t in ssh_times):
+        active.append("ssh")
+    gpu = gpu_utilisation(nvidia_smi)
+    if gpu is not None and gpu >= GPU_BUSY_PERCENT:
+        active.append("gpu")
+    candidates = [t for t in times + ssh_times if t <= now + 5]
+    if previous is not None:
+        candidates.append(previous)
+    if active:
+        candidates.append(now)
+    last = max(candidates) if candidates else None
+    beat.update({"v": 1, "at": iso(now), "lastActivity": iso(last) if last is not None else None,
+                 "activeNow": active, "sshSessions": sessions, "gpuUtilization": gpu,
+                 "server": server, "port": int(port)})
+    with open(out_file + ".tmp", "w") as f:
+        json.dump(beat, f, separators=(",", ":"), sort_keys=True)
+    os.replace(out_file + ".tmp", out_file)
+
+def cmd_image_command(map_file, image, out_file):
+    """The command of the first image-map line whose prefix starts IMAGE (infra/vm/README.md)."""
+    with open(map_file) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            prefix, _, command = line.partition("=")
+            if image.startswith(prefix.strip()) and command.split():
+                with open(out_file, "wb") as out:
+                    for word in command.split():
+                        out.write(word.encode("utf-8") + b"\0")
+                return
+    sys.exit(1)
+
+def cmd_free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        sys.stdout.write(str(s.getsockname()[1]))
+
+commands = {"sample": cmd_sample, "image-command": cmd_image_command, "free-port": cmd_free_port}
+commands[sys.argv[1]](*sys.argv[2:])
+PYTHON
+readonly NOTEBOOK_PY
+
+nb_py() { "$PYTHON" -c "$NOTEBOOK_PY" "$@"; }
+
+NB_EXPERIMENT=""
+NB_PORT=""
+NB_INTERVAL=60
+NB_SERVER="none"
+NB_SERVER_PID=""
+NB_TOKEN_FILE=""
+
+# Whether something answers JupyterLab's status API on the notebook port.
+notebook_serving() {
+  local headers=()
+  [[ -z $NB_TOKEN_FILE ]] || headers=(-H @"$NB_TOKEN_FILE.header")
+  http GET "http://127.0.0.1:$NB_PORT/api/status?no_track_activity=1" "$WORK/status.json" \
+    "${headers[@]}"
+  [[ $HTTP_STATUS == 200 ]]
+}
+
+# JupyterLab on NB_PORT: the one already there (the image's service), else `jupyter lab`, else
+# the image map's fallback (local mode). None of them is fatal: the heartbeat still carries SSH
+# and GPU activity, and says the server is down.
+notebook_start_jupyter() {
+  STAGE="starting JupyterLab"
+  local root="${MLCP_NOTEBOOK_DIR:-$WORK_ROOT/notebooks}" family argv=() i
+  mkdir -p "$root"
+  if notebook_serving; then
+    NB_SERVER="existing"
+    log "JupyterLab already serves port $NB_PORT"
+    return 0
+  fi
+  family=$(value_of mlcp-image-family)
+  if command -v jupyter >/dev/null 2>&1; then
+    NB_TOKEN_FILE="$SECRETS_DIR/jupyter.token"
+    "$PYTHON" -c 'import secrets; print(secrets.token_hex(24))' >"$NB_TOKEN_FILE"
+    printf 'Authorization: token %s\n' "$(<"$NB_TOKEN_FILE")" >"$NB_TOKEN_FILE.header"
+    local as_root=()
+    ((EUID != 0)) || as_root=(--allow-root)
+    # The token reaches Jupyter through its environment, never its arguments.
+    JUPYTER_TOKEN=$(<"$NB_TOKEN_FILE") jupyter lab --no-browser --ip=127.0.0.1 \
+      --port="$NB_PORT" --ServerApp.root_dir="$root" "${as_root[@]}" \
+      >>"$WORK_ROOT/jupyter.log" 2>&1 </dev/null &
+    NB_SERVER_PID=$!
+    NB_SERVER="jupyterlab"
+  elif [[ -n ${MLCP_IMAGE_MAP:-} && -n $family ]] &&
+    nb_py image-command "$MLCP_IMAGE_MAP" "$family" "$WORK/server.argv" 2>/dev/null; then
+    mapfile -d '' argv <"$WORK/server.argv"
+    MLCP_JUPYTER_PORT=$NB_PORT MLCP_NOTEBOOK_DIR=$root "${argv[@]}" \
+      >>"$WORK_ROOT/jupyter.log" 2>&1 </dev/null &
+    NB_SERVER_PID=$!
+    NB_SERVER="fallback"
+  else
+    log "no JupyterLab on this image (no jupyter on PATH, no image-map line for '$family')"
+    return 0
+  fi
+  for ((i = 0; i < 300; i++)); do
+    if notebook_serving; then
+      log "JupyterLab ($NB_SERVER) serves 127.0.0.1:$NB_PORT"
+      return 0
+    fi
+    kill -0 "$NB_SERVER_PID" 2>/dev/null || break
+    pause 0.2
+  done
+  log "JupyterLab ($NB_SERVER) is not answering on port $NB_PORT; the heartbeat says so"
+}
+
+# One heartbeat: sample, then PUT it to the guest attribute mlcp/heartbeat (the local metadata
+# server wants the instance's own token; GCE's ignores it).
+notebook_heartbeat() {
+  STAGE="writing the heartbeat"
+  local beat="$WORK/heartbeat.json"
+  nb_py sample "$beat" "$beat" "$NB_PORT" "$NB_TOKEN_FILE" "${MLCP_WHO:-who}" \
+    "${MLCP_NVIDIA_SMI:-nvidia-smi}" "$NB_SERVER" 2>"$WORK/py.err" || {
+    log "heartbeat not sampled: $(py_error)"
+    return 0
+  }
+  refresh_token || true
+  http PUT "$METADATA_URL/instance/guest-attributes/mlcp/heartbeat" "$WORK/put.out" \
+    -H 'Metadata-Flavor: Google' -H @"$AUTH" -H 'Content-Type: application/json' \
+    --data-binary @"$beat"
+  [[ $HTTP_STATUS == 200 ]] || log "heartbeat not written: metadata server answered $HTTP_STATUS"
+}
+
+notebook_stop() {
+  trap - EXIT
+  if [[ -n $NB_SERVER_PID ]]; then
+    kill -TERM "$NB_SERVER_PID" 2>/dev/null || true
+    wait "$NB_SERVER_PID" 2>/dev/null || true
+    NB_SERVER_PID=""
+  fi
+  [[ -z $SECRETS_DIR ]] || rm -rf -- "$SECRETS_DIR"
+  [[ -z $WORK ]] || rm -rf -- "$WORK"
+}
+
+notebook_main() {
+  trap notebook_stop EXIT
+  trap 'log "stopping (the VM is being stopped or deleted)"; exit 0' TERM INT
+  resolve_python
+  mkdir -p "$WORK_ROOT"
+  WORK=$(mktemp -d "$WORK_ROOT/notebook.XXXXXX")
+  if [[ -d $SECRETS_ROOT && -w $SECRETS_ROOT ]]; then
+    SECRETS_DIR=$(mktemp -d "$SECRETS_ROOT/mlcp-agent.XXXXXX")
+  else
+    SECRETS_DIR=$(mktemp -d "$WORK/secrets.XXXXXX")
+  fi
+  AUTH="$SECRETS_DIR/auth.header"
+  : >"$AUTH"
+  STAGE="reading metadata"
+  mkdir -p "$WORK/md"
+  standard_metadata
+  attribute mlcp-experiment required
+  NB_EXPERIMENT=$(value_of mlcp-experiment)
+  [[ $NB_EXPERIMENT =~ ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || fail "mlcp-experiment is not a name"
+  local key
+  for key in mlcp-jupyter-port mlcp-heartbeat-seconds mlcp-image-family; do
+    attribute "$key"
+  done
+  NB_PORT=$(value_of mlcp-jupyter-port)
+  NB_PORT=${MLCP_JUPYTER_PORT:-${NB_PORT:-8080}}
+  [[ $NB_PORT =~ ^[0-9]{1,5}$ ]] || fail "mlcp-jupyter-port is not a port number"
+  if ((NB_PORT == 0)); then
+    NB_PORT=$(nb_py free-port)
+  fi
+  NB_INTERVAL=$(value_of mlcp-heartbeat-seconds)
+  NB_INTERVAL=${MLCP_HEARTBEAT_SECONDS:-${NB_INTERVAL:-60}}
+  [[ $NB_INTERVAL =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "mlcp-heartbeat-seconds is not a number"
+  log "notebook $NB_EXPERIMENT on $INSTANCE ($ZONE): heartbeat every ${NB_INTERVAL}s"
+  notebook_start_jupyter
+  while :; do
+    notebook_heartbeat
+    pause "$NB_INTERVAL"
+  done
+}
+# ==== end of notebook mode =====================================================================
+
+# The agent's mode, from the mlcp-mode attribute: training (absent or "training"), serving or
+# notebook.
 agent_mode() {
   local mode
   mode=$(curl -sS --globoff -f --connect-timeout 10 --retry 5 --retry-connrefused \
@@ -1759,5 +2060,6 @@ agent_mode() {
 
 case "$(agent_mode)" in
   serving) serving_main "$@" ;;
+  notebook) notebook_main "$@" ;;
   *) main "$@" ;;
 esac

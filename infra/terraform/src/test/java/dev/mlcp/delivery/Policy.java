@@ -37,6 +37,9 @@ final class Policy {
   /** Identity of the ML team's user accounts (var.developers_group). */
   static final String DEVELOPERS = "developers";
 
+  /** BigQuery datasets grants may be scoped to (bigquery.tf's local.datasets). */
+  static final Set<String> DATASETS = Set.of("dataset:registry", "dataset:scratch");
+
   /** Who may attach (actAs) which account: the creator of the machines that run as it. */
   static final Map<String, Set<String>> ACT_AS =
       Map.of(
@@ -171,7 +174,7 @@ final class Policy {
       boolean known =
           switch (scope[0]) {
             case "project", "repository", "dataset" ->
-                scope.length == 1 || g.scope().equals("dataset:registry");
+                scope.length == 1 || DATASETS.contains(g.scope());
             case "bucket" -> buckets.contains(target);
             case "topic" -> topics.contains(target);
             case "subscription" -> subscriptions.contains(target);

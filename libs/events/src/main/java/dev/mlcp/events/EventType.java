@@ -40,7 +40,9 @@ public enum EventType {
   EXPERIMENT_EXPIRING(
       "dev.mlcp.experiment.expiring.v1", ExperimentEvent.Expiring.class, Topics.EXPERIMENT_EVENTS),
   EXPERIMENT_DELETED(
-      "dev.mlcp.experiment.deleted.v1", ExperimentEvent.Deleted.class, Topics.EXPERIMENT_EVENTS);
+      "dev.mlcp.experiment.deleted.v1", ExperimentEvent.Deleted.class, Topics.EXPERIMENT_EVENTS),
+  EXPERIMENT_STOPPED(
+      "dev.mlcp.experiment.stopped.v1", ExperimentEvent.Stopped.class, Topics.EXPERIMENT_EVENTS);
 
   private static final Map<String, EventType> BY_TYPE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(t -> t.type, t -> t));

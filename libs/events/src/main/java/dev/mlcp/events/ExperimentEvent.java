@@ -37,10 +37,25 @@ public sealed interface ExperimentEvent extends MlcpEvent {
   /**
    * A notebook VM was deleted.
    *
-   * @param reason {@code requested} or {@code expired}
+   * @param reason {@code requested}, {@code expired}, {@code stopped-too-long} or {@code gone}
+   *     (deleted outside mlcp: its hard limit, a Spot preemption, a person)
    */
   record Deleted(String name, String owner, String reason) implements ExperimentEvent {
     public Deleted {
+      Fields.required(name, "name");
+      Fields.required(owner, "owner");
+      Fields.required(reason, "reason");
+    }
+  }
+
+  /**
+   * A notebook VM was stopped (its disk is kept; it can be started again).
+   *
+   * @param reason {@code requested}, {@code idle} (the reaper, after the idle timeout) or {@code
+   *     stopped-outside} (found stopped, e.g. shut down from inside)
+   */
+  record Stopped(String name, String owner, String reason) implements ExperimentEvent {
+    public Stopped {
       Fields.required(name, "name");
       Fields.required(owner, "owner");
       Fields.required(reason, "reason");

@@ -116,7 +116,14 @@ public final class ScheduledJobs {
               Method.POST,
               "/internal/reconcile",
               Duration.ofMinutes(1),
-              "* * * * *"));
+              "* * * * *"),
+          scheduler(
+              "experiment-vm-reap",
+              Subscriptions.EXPERIMENT_VM,
+              Method.POST,
+              "/internal/reap",
+              Duration.ofMinutes(5),
+              "*/5 * * * *"));
 
   private ScheduledJobs() {}
 

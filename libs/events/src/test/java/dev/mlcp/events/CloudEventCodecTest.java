@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -126,7 +127,8 @@ class CloudEventCodecTest {
         new DeployEvent.RolledBack("dep-1", "churn", "churn-v3", "churn-v2", "errors"),
         new ExperimentEvent.Created("nb-ana", "ana@example.com", "z-a", "e2-standard-4", T0),
         new ExperimentEvent.Expiring("nb-ana", "ana@example.com", T0),
-        new ExperimentEvent.Deleted("nb-ana", "ana@example.com", "expired"));
+        new ExperimentEvent.Deleted("nb-ana", "ana@example.com", "expired"),
+        new ExperimentEvent.Stopped("nb-ana", "ana@example.com", "idle"));
   }
 
   @Test
@@ -167,13 +169,11 @@ class CloudEventCodecTest {
             + "\"source\":\"//mlcp/vm-agent/run-01-a2\",\"id\":\"run-01-2-completed\","
             + "\"time\":\"2026-11-23T10:00:00Z\",\"subject\":\"run-01\","
             + "\"datacontenttype\":\"application/json\",\"data\":"
-            + new String(
-                codec.encode(EventEnvelope.of("//x", done)).data(),
-                java.nio.charset.StandardCharsets.UTF_8)
+            + new String(codec.encode(EventEnvelope.of("//x", done)).data(), StandardCharsets.UTF_8)
             + "}";
 
     EventEnvelope<MlcpEvent> decoded =
-        codec.decodeStructured(document.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        codec.decodeStructured(document.getBytes(StandardCharsets.UTF_8));
 
     assertThat(decoded.data()).isEqualTo(done);
     assertThat(decoded.id()).isEqualTo("run-01-2-completed");

@@ -35,6 +35,19 @@ class ScheduledJobsTest {
   }
 
   @Test
+  void the_notebook_reaper_is_posted_to_experiment_vm_every_five_minutes() {
+    assertThat(ScheduledJobs.of("experiment-vm"))
+        .extracting(Job::name, Job::method, Job::path, Job::period, Job::cron)
+        .containsExactly(
+            tuple(
+                "experiment-vm-reap",
+                Method.POST,
+                "/internal/reap",
+                Duration.ofMinutes(5),
+                "*/5 * * * *"));
+  }
+
+  @Test
   void job_names_are_unique() {
     assertThat(ScheduledJobs.ALL).extracting(Job::name).doesNotHaveDuplicates();
   }

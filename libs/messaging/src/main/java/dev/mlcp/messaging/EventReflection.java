@@ -44,6 +44,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
       ExperimentEvent.Created.class,
       ExperimentEvent.Expiring.class,
       ExperimentEvent.Deleted.class,
+      ExperimentEvent.Stopped.class,
       Problem.class,
     })
 final class EventReflection {

@@ -59,13 +59,27 @@ public final class OutboxRelay<D extends Document<D>> {
    * @return how many were published
    */
   public int drain(String id) {
+    return drained(id).published();
+  }
+
+  /**
+   * What one drain did.
+   *
+   * @param published events published
+   * @param failed whether a publish failed (what follows it is still pending)
+   */
+  private record Drained(int published, boolean failed) {}
+
+  private Drained drained(String id) {
     D document = store.find(id).orElse(null);
     if (document == null || document.outbox().isEmpty()) {
-      return 0;
+      return new Drained(0, false);
     }
     List<String> published = new ArrayList<>();
+    boolean failed = false;
     for (PendingEvent event : document.outbox().pending()) {
       if (!publish(id, event)) {
+        failed = true;
         break;
       }
       published.add(event.id());
@@ -78,7 +92,7 @@ public final class OutboxRelay<D extends Document<D>> {
             return left.pending().size() == d.outbox().pending().size() ? d : d.withOutbox(left);
           });
     }
-    return published.size();
+    return new Drained(published.size(), failed);
   }
 
   /** Drains every document listed in the outbox index. */
@@ -97,9 +111,11 @@ public final class OutboxRelay<D extends Document<D>> {
           continue;
         }
         documents++;
-        int n = drain(id);
-        published += n;
-        if (n < pendingBefore) {
+        // Only a failed publish is a failure: fewer events than counted above may just mean
+        // another drain (a concurrent reconcile or reaper pass) sent them in between.
+        Drained drained = drained(id);
+        published += drained.published();
+        if (drained.failed()) {
           failed++;
         }
       } catch (RuntimeException e) {

@@ -46,9 +46,25 @@ final class CountingStore implements ObjectStore {
     return store.write(uri, content, contentType, condition);
   }
 
+  /** Runs once, just before the read of an object whose name ends with the given suffix. */
+  private volatile String beforeReadOf;
+
+  private volatile Runnable beforeRead;
+
+  /** Runs {@code action} once, before the next read of an object named {@code ...suffix}. */
+  void beforeNextReadOf(String suffix, Runnable action) {
+    beforeRead = action;
+    beforeReadOf = suffix;
+  }
+
   @Override
   public ObjectRead read(ObjectUri uri) {
     reads.incrementAndGet();
+    String suffix = beforeReadOf;
+    if (suffix != null && uri.name().endsWith(suffix)) {
+      beforeReadOf = null;
+      beforeRead.run();
+    }
     return store.read(uri);
   }
 

@@ -32,6 +32,12 @@ public record InstanceSpec(
     Duration maxRunDuration,
     boolean externalIp) {
 
+  /**
+   * The metadata key that lets the VM write guest attributes ({@code TRUE}); without it GCE refuses
+   * the VM's writes to {@code instance/guest-attributes/} and so does the local adapter.
+   */
+  public static final String ENABLE_GUEST_ATTRIBUTES = "enable-guest-attributes";
+
   /** Validates names and labels against GCE rules and copies the collections. */
   public InstanceSpec {
     if (!GceNames.isValidName(name)) {
@@ -56,6 +62,11 @@ public record InstanceSpec(
     if (maxRunDuration != null && (maxRunDuration.isNegative() || maxRunDuration.isZero())) {
       throw new IllegalArgumentException("maxRunDuration must be positive");
     }
+  }
+
+  /** Whether the VM may write guest attributes ({@link #ENABLE_GUEST_ATTRIBUTES} is TRUE). */
+  public boolean guestAttributesEnabled() {
+    return "TRUE".equalsIgnoreCase(metadata.get(ENABLE_GUEST_ATTRIBUTES));
   }
 
   /** Whether {@code name} is a valid GCE resource name. */

@@ -1,6 +1,9 @@
 package dev.mlcp.platform.instances;
 
 import dev.mlcp.platform.Page;
+import dev.mlcp.platform.PlatformException;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -57,6 +60,49 @@ public interface Instances extends AutoCloseable {
 
   /** Hard-resets (restarts) the instance. */
   void reset(String zone, String name);
+
+  /**
+   * Stops the instance: it keeps its disks and its name, and stops costing anything but its disks.
+   * Returns once the platform accepted the request (GCE lists it STOPPING, then TERMINATED); the
+   * caller looks again later.
+   *
+   * @return false when the instance does not exist
+   */
+  default boolean stop(String zone, String name) {
+    throw unsupported("stop");
+  }
+
+  /**
+   * Starts a stopped instance. With {@code maxRunDuration} the instance first gets that limit,
+   * counted from this start, with termination action DELETE (GCE {@code setScheduling} on the
+   * stopped instance), so a hard limit set at creation can be carried over a stop: the caller
+   * passes what is left of it. Returns once the platform accepted the start.
+   *
+   * @param maxRunDuration the new limit, null to keep the instance's scheduling as it is
+   * @return false when the instance does not exist
+   */
+  default boolean start(String zone, String name, Duration maxRunDuration) {
+    throw unsupported("start");
+  }
+
+  /**
+   * The guest attributes the VM itself wrote under {@code namespace} (GCE {@code
+   * getGuestAttributes} with query path {@code <namespace>/}): key to value, without the namespace.
+   * The VM writes them to its metadata server, which only works when its metadata has {@link
+   * InstanceSpec#ENABLE_GUEST_ATTRIBUTES} {@code = TRUE}. Reading needs no network path to the VM.
+   *
+   * @return empty when the instance does not exist, has guest attributes off or wrote nothing there
+   */
+  default Map<String, String> guestAttributes(String zone, String name, String namespace) {
+    throw unsupported("guestAttributes");
+  }
+
+  private PlatformException unsupported(String what) {
+    return new PlatformException(
+        PlatformException.Kind.INVALID_ARGUMENT,
+        "unsupported",
+        getClass().getSimpleName() + " does not implement " + what);
+  }
 
   /** Releases clients and processes' bookkeeping; the default does nothing. */
   @Override

@@ -5,6 +5,9 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -50,6 +53,48 @@ public interface ObjectStore extends AutoCloseable {
    * @param pageToken null for the first page, else the previous page's token
    */
   Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken);
+
+  /**
+   * One page of the objects directly under {@code prefix} and of the distinct sub-prefixes below
+   * it: a name with {@code delimiter} after the prefix is listed once as the prefix up to and
+   * including that delimiter, like a folder (GCS {@code delimiter}). Entries come in name order,
+   * objects and prefixes together, at most {@code pageSize} of them per page.
+   *
+   * <p>The default scans every name under the prefix from the start of each page (for stores
+   * without native support, e.g. test doubles); adapters answer from the store's own listing.
+   *
+   * @param delimiter usually {@code /}
+   */
+  default ObjectListing list(ObjectUri prefix, String delimiter, int pageSize, String pageToken) {
+    if (delimiter == null || delimiter.isEmpty() || pageSize <= 0) {
+      throw new IllegalArgumentException("a delimiter and a positive page size are required");
+    }
+    List<ObjectMetadata> objects = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    String last = null;
+    try (Stream<ObjectMetadata> all = listAll(prefix)) {
+      Iterator<ObjectMetadata> it = all.iterator();
+      while (it.hasNext()) {
+        ObjectMetadata object = it.next();
+        String name = object.uri().name();
+        int at = name.indexOf(delimiter, prefix.name().length());
+        String entry = at < 0 ? name : name.substring(0, at + delimiter.length());
+        if ((pageToken != null && entry.compareTo(pageToken) <= 0) || entry.equals(last)) {
+          continue;
+        }
+        if (objects.size() + prefixes.size() == pageSize) {
+          return new ObjectListing(objects, prefixes, last);
+        }
+        if (at < 0) {
+          objects.add(object);
+        } else {
+          prefixes.add(entry);
+        }
+        last = entry;
+      }
+    }
+    return new ObjectListing(objects, prefixes, null);
+  }
 
   /** All objects under a prefix, fetched page by page as the stream is consumed. */
   default Stream<ObjectMetadata> listAll(ObjectUri prefix) {
@@ -103,7 +148,8 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * A URL from which the object can be downloaded without further credentials: a V4 signed URL on
-   * GCS, a {@code file:} URL locally.
+   * GCS (signed with the service's own identity), a {@code file:} URL locally, which only this
+   * machine can open: callers serving remote clients stream {@link #read} instead.
    *
    * @param uri the object
    * @param validFor how long the URL stays valid (ignored where URLs do not expire)

@@ -2,6 +2,7 @@ package dev.mlcp.platform.secrets;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Secret storage (Secret Manager semantics): secrets with labels, each holding numbered versions.
@@ -35,7 +36,7 @@ public interface Secrets extends AutoCloseable {
   SecretInfo create(String name, Map<String, String> labels, Map<String, String> annotations);
 
   /** The secret's description (never its value), empty when there is no such secret. */
-  java.util.Optional<SecretInfo> get(String name);
+  Optional<SecretInfo> get(String name);
 
   /**
    * Replaces the secret's annotations (e.g. its readers).
@@ -58,6 +59,14 @@ public interface Secrets extends AutoCloseable {
    *     CONFLICT for a disabled or destroyed version
    */
   SecretValue access(String name, String version);
+
+  /**
+   * As {@link #access}, naming the version actually served ({@code latest} resolved). The default
+   * cannot resolve aliases and names the version asked for; adapters override it.
+   */
+  default AccessedSecret accessVersion(String name, String version) {
+    return new AccessedSecret(version, access(name, version));
+  }
 
   /** Disables a version (it can no longer be accessed). */
   void disableVersion(String name, String version);

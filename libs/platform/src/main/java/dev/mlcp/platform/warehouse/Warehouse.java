@@ -1,5 +1,6 @@
 package dev.mlcp.platform.warehouse;
 
+import dev.mlcp.platform.PlatformException;
 import java.util.List;
 import java.util.Map;
 
@@ -22,14 +23,68 @@ public interface Warehouse extends AutoCloseable {
   /** Up to {@code maxRows} rows of the table, without running a query. */
   TableRows preview(TableId table, int maxRows);
 
-  /** Validates a query and estimates what it would scan. */
+  /**
+   * The table's schema, row count, size and creation time, from its metadata (no query). The
+   * default knows only the schema; adapters fill in what their warehouse reports.
+   */
+  default TableDetails describe(TableId table) {
+    return new TableDetails(table, schema(table), null, null, null);
+  }
+
+  /**
+   * One page of the table's rows, read without running a query (BigQuery {@code tabledata.list}: no
+   * query cost). The default reads {@code offset + pageSize} rows with {@link #preview} and keeps
+   * the last page; adapters page natively.
+   *
+   * @param pageToken null for the first page, else the previous page's token
+   */
+  default RowPage rows(TableId table, int pageSize, String pageToken) {
+    int offset;
+    try {
+      offset = pageToken == null ? 0 : Integer.parseInt(pageToken);
+    } catch (NumberFormatException e) {
+      throw PlatformException.invalid("not a page token of " + table);
+    }
+    TableRows read = preview(table, offset + pageSize + 1);
+    List<Map<String, Object>> rows = read.rows();
+    List<Map<String, Object>> page =
+        rows.subList(Math.min(offset, rows.size()), Math.min(offset + pageSize, rows.size()));
+    String next = rows.size() > offset + pageSize ? Integer.toString(offset + pageSize) : null;
+    return new RowPage(read.schema(), page, next);
+  }
+
+  /**
+   * Validates a query and estimates what it would scan; the warehouse's parser names the statement
+   * type, so a caller can tell a read-only query from DML, DDL or a script without guessing.
+   */
   DryRun dryRun(String sql);
 
   /**
-   * Runs a query, replacing the content of {@code destination} with the result (the dataset must
-   * exist; the table is created).
+   * Runs a query (one SELECT), replacing the content of {@code destination} with the result (the
+   * dataset must exist; the table is created).
    */
   QueryResult query(String sql, TableId destination);
+
+  /**
+   * As {@link #query(String, TableId)}, refused when it would bill more than {@code maxBytesBilled}
+   * bytes (BigQuery enforces it in the job itself; the default checks the dry run's estimate
+   * first).
+   *
+   * @throws PlatformException INVALID_ARGUMENT with reason {@code bytesBilledLimitExceeded}
+   */
+  default QueryResult query(String sql, TableId destination, long maxBytesBilled) {
+    DryRun estimate = dryRun(sql);
+    if (estimate.bytesProcessed() > maxBytesBilled) {
+      throw new PlatformException(
+          PlatformException.Kind.INVALID_ARGUMENT,
+          "bytesBilledLimitExceeded",
+          "the query would process "
+              + estimate.bytesProcessed()
+              + " bytes, more than the limit of "
+              + maxBytesBilled);
+    }
+    return query(sql, destination);
+  }
 
   /**
    * Appends rows, creating the dataset and table with {@code schemaIfMissing} when absent.

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlcp.platform.PlatformException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link Instances} adapter must have, starting with no instances. */
@@ -36,6 +38,87 @@ public abstract class InstancesContract {
             List.of("https://www.googleapis.com/auth/cloud-platform")),
         Duration.ofHours(2),
         false);
+  }
+
+  /** A notebook-VM spec: on demand, guest attributes on. */
+  protected InstanceSpec notebookSpec(String name) {
+    InstanceSpec base = spec(name, Map.of("mlcp-experiment", name));
+    Map<String, String> metadata = new HashMap<>(base.metadata());
+    metadata.put(InstanceSpec.ENABLE_GUEST_ATTRIBUTES, "TRUE");
+    return new InstanceSpec(
+        base.name(),
+        base.zones(),
+        base.machineType(),
+        base.accelerators(),
+        base.bootDisk(),
+        false,
+        base.labels(),
+        metadata,
+        base.serviceAccount(),
+        Duration.ofHours(8),
+        true);
+  }
+
+  /**
+   * Writes guest attribute {@code namespace/key} as the VM {@code name} itself does: through its
+   * metadata server (locally) or by the fake's hand (the Compute API has no write).
+   */
+  protected abstract void writeGuestAttribute(
+      String name, String namespace, String key, String value) throws Exception;
+
+  /** Waits up to 20 s for {@code condition}. */
+  protected static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
+  }
+
+  private InstanceStatus status(String name) {
+    return instances().get(zone(), name).map(Instance::status).orElse(null);
+  }
+
+  @Test
+  void stopped_instance_is_terminated_keeps_its_name_and_starts_again() throws Exception {
+    instances().create(notebookSpec("nb-stop"));
+
+    assertThat(instances().stop(zone(), "nb-stop")).isTrue();
+    await(() -> status("nb-stop") == InstanceStatus.TERMINATED);
+    assertThat(instances().get(zone(), "nb-stop"))
+        .get()
+        .extracting(Instance::name)
+        .isEqualTo("nb-stop");
+
+    assertThat(instances().start(zone(), "nb-stop", Duration.ofHours(2))).isTrue();
+    await(() -> status("nb-stop") == InstanceStatus.RUNNING);
+  }
+
+  @Test
+  void stop_and_start_of_an_unknown_instance_report_it_gone() {
+    assertThat(instances().stop(zone(), "ghost")).isFalse();
+    assertThat(instances().start(zone(), "ghost", null)).isFalse();
+  }
+
+  @Test
+  void guest_attributes_written_by_the_vm_are_read_by_namespace() throws Exception {
+    instances().create(notebookSpec("nb-guest"));
+
+    writeGuestAttribute("nb-guest", "mlcp", "heartbeat", "{\"busyKernels\":1}");
+    writeGuestAttribute("nb-guest", "mlcp", "jupyter-port", "8080");
+    writeGuestAttribute("nb-guest", "other", "key", "value");
+
+    assertThat(instances().guestAttributes(zone(), "nb-guest", "mlcp"))
+        .containsOnly(
+            Map.entry("heartbeat", "{\"busyKernels\":1}"), Map.entry("jupyter-port", "8080"));
+  }
+
+  @Test
+  void guest_attributes_of_a_silent_or_unknown_instance_are_empty() {
+    instances().create(notebookSpec("nb-silent"));
+
+    assertThat(instances().guestAttributes(zone(), "nb-silent", "mlcp")).isEmpty();
+    assertThat(instances().guestAttributes(zone(), "ghost", "mlcp")).isEmpty();
   }
 
   @Test

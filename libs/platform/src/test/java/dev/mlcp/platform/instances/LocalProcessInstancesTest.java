@@ -3,10 +3,13 @@ package dev.mlcp.platform.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlcp.platform.instances.local.LocalProcessInstances;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,12 +65,137 @@ class LocalProcessInstancesTest extends InstancesContract {
     return instances;
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+  @Override
+  protected void writeGuestAttribute(String name, String namespace, String key, String value)
+      throws Exception {
+    HttpResponse<String> response = putGuestAttribute(name, namespace, key, value, token(name));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private String token(String name) throws Exception {
+    return Files.readString(state.resolve("state/instances").resolve(name).resolve("agent.token"));
+  }
+
+  private HttpResponse<String> putGuestAttribute(
+      String name, String namespace, String key, String value, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    instances.metadataUrl(name)
+                        + "/instance/guest-attributes/"
+                        + namespace
+                        + "/"
+                        + key))
+            .header("Metadata-Flavor", "Google")
+            .PUT(HttpRequest.BodyPublishers.ofString(value));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
     }
-    assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void a_guest_attribute_is_written_only_with_the_instances_own_token() throws Exception {
+    instances.create(notebookSpec("nb-own"));
+    instances.create(notebookSpec("nb-other"));
+
+    assertThat(putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", null).statusCode())
+        .isEqualTo(401);
+    assertThat(
+            putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", token("nb-other")).statusCode())
+        .isEqualTo(401);
+    assertThat(instances.guestAttributes(zone(), "nb-own", "mlcp")).isEmpty();
+    assertThat(putGuestAttribute("nb-own", "mlcp", "heartbeat", "x", token("nb-own")).statusCode())
+        .isEqualTo(200);
+    assertThat(instances.guestAttributes(zone(), "nb-own", "mlcp")).containsEntry("heartbeat", "x");
+  }
+
+  @Test
+  void a_heartbeat_in_flight_while_the_instance_is_deleted_does_not_bring_it_back()
+      throws Exception {
+    instances.create(notebookSpec("nb-late"));
+    URI url =
+        URI.create(instances.metadataUrl("nb-late") + "/instance/guest-attributes/mlcp/heartbeat");
+    byte[] body = "{\"late\":true}".getBytes(StandardCharsets.UTF_8);
+
+    // The server resolves the instance and checks the token on the headers, then reads the body:
+    // the delete lands in between, as when an agent being killed was mid-heartbeat.
+    try (Socket socket = new Socket(url.getHost(), url.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("PUT "
+                  + url.getRawPath()
+                  + " HTTP/1.1\r\nHost: "
+                  + url.getAuthority()
+                  + "\r\nMetadata-Flavor: Google\r\nAuthorization: Bearer "
+                  + token("nb-late")
+                  + "\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(300);
+      assertThat(instances.delete(zone(), "nb-late")).isTrue();
+      out.write(body);
+      out.flush();
+      socket.getInputStream().read(); // the answer: the server is done with the request
+    }
+
+    assertThat(state.resolve("state/instances/nb-late")).doesNotExist();
+    assertThat(instances.get(zone(), "nb-late")).isEmpty();
+  }
+
+  @Test
+  void guest_attributes_are_refused_unless_the_instance_enables_them() throws Exception {
+    instances.create(spec("run-noguest", Map.of()));
+
+    HttpResponse<String> response =
+        putGuestAttribute("run-noguest", "mlcp", "heartbeat", "x", token("run-noguest"));
+
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).contains("enable-guest-attributes");
+  }
+
+  @Test
+  void a_stopped_instance_outlives_its_max_run_duration_and_start_sets_a_new_one()
+      throws Exception {
+    InstanceSpec base = notebookSpec("nb-limit");
+    InstanceSpec shortRun =
+        new InstanceSpec(
+            base.name(),
+            base.zones(),
+            base.machineType(),
+            base.accelerators(),
+            base.bootDisk(),
+            base.spot(),
+            base.labels(),
+            base.metadata(),
+            base.serviceAccount(),
+            Duration.ofMillis(800),
+            false);
+    instances.create(shortRun);
+    instances.stop(zone(), "nb-limit");
+
+    Thread.sleep(1_500);
+    assertThat(instances.get(zone(), "nb-limit"))
+        .get()
+        .extracting(Instance::status)
+        .isEqualTo(InstanceStatus.TERMINATED);
+
+    instances.start(zone(), "nb-limit", Duration.ofMillis(300));
+    await(() -> instances.get(zone(), "nb-limit").isEmpty());
+  }
+
+  @Test
+  void start_runs_the_agent_again_with_a_fresh_token() throws Exception {
+    instances.create(notebookSpec("nb-again"));
+    String first = token("nb-again");
+    instances.stop(zone(), "nb-again");
+
+    instances.start(zone(), "nb-again", null);
+
+    assertThat(token("nb-again")).isNotEqualTo(first);
+    await(() -> instances.get(zone(), "nb-again").orElseThrow().status() == InstanceStatus.RUNNING);
   }
 
   @Test

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -193,6 +195,44 @@ public abstract class ObjectStoreContract {
   }
 
   @Test
+  void delimiter_listing_shows_the_objects_of_a_level_and_each_sub_prefix_once() {
+    for (String name :
+        List.of(
+            "exp/a.txt",
+            "exp/b/1.bin",
+            "exp/b/2.bin",
+            "exp/c/x/y.bin",
+            "exp/d.txt",
+            "expo/z.txt",
+            "other.txt")) {
+      store().write(uri(name), utf8(name), null, WriteCondition.none());
+    }
+
+    ObjectListing all = store().list(uri("exp/"), "/", 10, null);
+    assertThat(all.objects())
+        .extracting(m -> m.uri().name())
+        .containsExactly("exp/a.txt", "exp/d.txt");
+    assertThat(all.objects().get(0).size()).isEqualTo(9);
+    assertThat(all.prefixes()).containsExactly("exp/b/", "exp/c/");
+    assertThat(all.nextPageToken()).isNull();
+
+    List<String> paged = new ArrayList<>();
+    String token = null;
+    do {
+      ObjectListing page = store().list(uri("exp/"), "/", 1, token);
+      assertThat(page.objects().size() + page.prefixes().size()).isLessThanOrEqualTo(1);
+      page.objects().forEach(m -> paged.add(m.uri().name()));
+      paged.addAll(page.prefixes());
+      token = page.nextPageToken();
+    } while (token != null);
+    assertThat(paged).containsExactlyInAnyOrder("exp/a.txt", "exp/b/", "exp/c/", "exp/d.txt");
+
+    ObjectListing root = store().list(new ObjectUri(bucket(), ""), "/", 10, null);
+    assertThat(root.prefixes()).contains("exp/", "expo/");
+    assertThat(root.objects()).extracting(m -> m.uri().name()).contains("other.txt");
+  }
+
+  @Test
   void copy_makes_an_independent_object() {
     store().write(uri("src.txt"), utf8("payload"), "text/plain", WriteCondition.none());
 
@@ -273,8 +313,8 @@ public abstract class ObjectStoreContract {
   private String readString(String name) {
     try (ObjectRead read = store().read(uri(name))) {
       return new String(read.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -310,7 +350,7 @@ public abstract class ObjectStoreContract {
     }
 
     /** Whether {@code in} holds exactly the pattern of length {@code size}. */
-    public static boolean matches(InputStream in, long size) throws java.io.IOException {
+    public static boolean matches(InputStream in, long size) throws IOException {
       byte[] buffer = new byte[64 * 1024];
       long position = 0;
       int n;

@@ -71,6 +71,22 @@ public abstract class SecretsContract {
   }
 
   @Test
+  void access_names_the_version_it_served() {
+    secrets().create("served", Map.of());
+    secrets().addVersion("served", SecretValue.ofUtf8("one"));
+    secrets().addVersion("served", SecretValue.ofUtf8("two"));
+
+    try (AccessedSecret latest = secrets().accessVersion("served", Secrets.LATEST)) {
+      assertThat(latest.version()).isEqualTo("2");
+      assertThat(new String(latest.value().bytes(), StandardCharsets.UTF_8)).isEqualTo("two");
+      assertThat(latest.toString()).doesNotContain("two");
+    }
+    try (AccessedSecret first = secrets().accessVersion("served", "1")) {
+      assertThat(first.version()).isEqualTo("1");
+    }
+  }
+
+  @Test
   void disabled_version_cannot_be_accessed_and_latest_falls_back() {
     secrets().create("api-key", Map.of());
     secrets().addVersion("api-key", SecretValue.ofUtf8("old"));

@@ -38,6 +38,34 @@ class DuckDbWarehouseTest extends WarehouseContract {
   }
 
   @Test
+  void caller_sql_cannot_read_files_of_this_machine() {
+    warehouse.insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 1, 1)));
+
+    assertThatThrownBy(() -> warehouse.dryRun("SELECT * FROM read_text('/etc/hostname')"))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.getMessage()).contains("disabled by configuration"));
+    assertThatThrownBy(
+            () ->
+                warehouse.query(
+                    "SELECT * FROM read_text('/etc/hostname')", new TableId("mlcp", "leak")))
+        .isInstanceOf(PlatformException.class);
+  }
+
+  @Test
+  void query_refuses_a_script_so_its_other_statements_never_run() {
+    warehouse.insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 1, 1)));
+
+    assertThatThrownBy(
+            () ->
+                warehouse.query("SELECT 1 AS a; DROP TABLE mlcp.runs", new TableId("mlcp", "out")))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.INVALID_ARGUMENT));
+    assertThat(warehouse.preview(RUNS, 5).rows()).hasSize(1);
+  }
+
+  @Test
   void concurrent_inserts_from_many_threads_all_land() throws Exception {
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newFixedThreadPool(8);

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlcp.platform.PlatformException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link Warehouse} adapter must have, starting from an empty warehouse. */
@@ -42,10 +44,10 @@ public abstract class WarehouseContract {
     assertThat(warehouse().schema(RUNS).fields())
         .extracting(Field::name, Field::type)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("run_id", FieldType.STRING),
-            org.assertj.core.groups.Tuple.tuple("accuracy", FieldType.FLOAT64),
-            org.assertj.core.groups.Tuple.tuple("epochs", FieldType.INT64),
-            org.assertj.core.groups.Tuple.tuple("finished", FieldType.TIMESTAMP));
+            Tuple.tuple("run_id", FieldType.STRING),
+            Tuple.tuple("accuracy", FieldType.FLOAT64),
+            Tuple.tuple("epochs", FieldType.INT64),
+            Tuple.tuple("finished", FieldType.TIMESTAMP));
     TableRows preview = warehouse().preview(RUNS, 10);
     assertThat(preview.rows()).hasSize(2);
     assertThat(preview.rows())
@@ -113,6 +115,65 @@ public abstract class WarehouseContract {
     assertThat(dryRun.schema().fields())
         .extracting(Field::name)
         .containsExactly("run_id", "accuracy");
+  }
+
+  @Test
+  void dry_run_names_one_select_select_and_anything_else_otherwise_without_running_it() {
+    warehouse().insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 0.5, 1)));
+
+    assertThat(warehouse().dryRun(selectBest()).isSelect()).isTrue();
+    assertThat(warehouse().dryRun(selectBest()).statementType()).isEqualTo(DryRun.SELECT);
+    for (String sql :
+        List.of(
+            "INSERT INTO mlcp.runs (run_id) VALUES ('x')",
+            "DELETE FROM mlcp.runs WHERE true",
+            "DROP TABLE mlcp.runs",
+            "CREATE TABLE mlcp.copy AS SELECT * FROM mlcp.runs",
+            "SELECT 1; DROP TABLE mlcp.runs",
+            "SELECT 1 AS a; SELECT 2 AS b")) {
+      DryRun dryRun = warehouse().dryRun(sql);
+      assertThat(dryRun.isSelect()).as(sql).isFalse();
+      assertThat(dryRun.statementType()).as(sql).isNotNull().isNotEqualTo(DryRun.SELECT);
+    }
+
+    assertThat(warehouse().preview(RUNS, 10).rows()).hasSize(1);
+    assertThat(warehouse().listTables("mlcp")).containsExactly("runs");
+  }
+
+  @Test
+  void rows_page_through_the_whole_table_with_tokens() {
+    warehouse()
+        .insertRows(
+            RUNS,
+            RUNS_SCHEMA,
+            List.of(
+                run("a", 1, 1), run("b", 1, 1), run("c", 1, 1), run("d", 1, 1), run("e", 1, 1)));
+
+    List<Object> ids = new ArrayList<>();
+    String token = null;
+    int pages = 0;
+    do {
+      RowPage page = warehouse().rows(RUNS, 2, token);
+      assertThat(page.rows().size()).isLessThanOrEqualTo(2);
+      assertThat(page.schema().fields()).hasSize(4);
+      page.rows().forEach(r -> ids.add(r.get("run_id")));
+      token = page.nextPageToken();
+      pages++;
+    } while (token != null);
+
+    assertThat(ids).containsExactlyInAnyOrder("a", "b", "c", "d", "e");
+    assertThat(pages).isEqualTo(3);
+  }
+
+  @Test
+  void describe_reports_the_schema_and_the_row_count() {
+    warehouse().insertRows(RUNS, RUNS_SCHEMA, List.of(run("a", 1, 1), run("b", 1, 1)));
+
+    TableDetails details = warehouse().describe(RUNS);
+
+    assertThat(details.id()).isEqualTo(RUNS);
+    assertThat(details.schema().fields()).extracting(Field::name).startsWith("run_id");
+    assertThat(details.numRows()).isEqualTo(2);
   }
 
   @Test

@@ -6,7 +6,10 @@ import com.google.cloud.compute.v1.AggregatedListInstancesRequest;
 import com.google.cloud.compute.v1.AttachedDisk;
 import com.google.cloud.compute.v1.AttachedDiskInitializeParams;
 import com.google.cloud.compute.v1.DeleteInstanceRequest;
+import com.google.cloud.compute.v1.GetGuestAttributesInstanceRequest;
 import com.google.cloud.compute.v1.GetInstanceRequest;
+import com.google.cloud.compute.v1.GuestAttributes;
+import com.google.cloud.compute.v1.GuestAttributesEntry;
 import com.google.cloud.compute.v1.InsertInstanceRequest;
 import com.google.cloud.compute.v1.InstanceAggregatedList;
 import com.google.cloud.compute.v1.InstancesClient;
@@ -17,6 +20,10 @@ import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResetInstanceRequest;
 import com.google.cloud.compute.v1.Scheduling;
+import com.google.cloud.compute.v1.ServiceAccount;
+import com.google.cloud.compute.v1.SetSchedulingInstanceRequest;
+import com.google.cloud.compute.v1.StartInstanceRequest;
+import com.google.cloud.compute.v1.StopInstanceRequest;
 import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.ComputeOperations;
@@ -28,10 +35,12 @@ import dev.mlcp.platform.instances.InstanceFilter;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.InstanceStatus;
 import dev.mlcp.platform.instances.Instances;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -183,6 +192,124 @@ public final class ComputeEngineInstances implements Instances {
   }
 
   @Override
+  public boolean stop(String zone, String name) {
+    String what = "stop instance " + name;
+    StopInstanceRequest request =
+        StopInstanceRequest.newBuilder()
+            .setProject(project)
+            .setZone(zone)
+            .setInstance(name)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    try {
+      Operation operation = retrier.call(what, true, () -> client.stopCallable().call(request));
+      operations.failIfError(what, operation);
+      return true;
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean start(String zone, String name, Duration maxRunDuration) {
+    try {
+      if (maxRunDuration != null) {
+        setMaxRunDuration(zone, name, maxRunDuration);
+      }
+      String what = "start instance " + name;
+      StartInstanceRequest request =
+          StartInstanceRequest.newBuilder()
+              .setProject(project)
+              .setZone(zone)
+              .setInstance(name)
+              .setRequestId(UUID.randomUUID().toString())
+              .build();
+      Operation operation = retrier.call(what, true, () -> client.startCallable().call(request));
+      operations.failIfError(what, operation);
+      return true;
+    } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * setScheduling replaces the whole scheduling block, so the instance's own (provisioning model,
+   * host maintenance) is read first and only the limit and its action change. Waits for the
+   * operation: the start must not begin before the new limit holds.
+   */
+  private void setMaxRunDuration(String zone, String name, Duration limit) {
+    String what = "set the max run duration of " + name;
+    com.google.cloud.compute.v1.Instance current =
+        retrier.call(
+            "get instance " + name,
+            true,
+            () ->
+                client
+                    .getCallable()
+                    .call(
+                        GetInstanceRequest.newBuilder()
+                            .setProject(project)
+                            .setZone(zone)
+                            .setInstance(name)
+                            .build()));
+    Scheduling scheduling =
+        current.getScheduling().toBuilder()
+            .setMaxRunDuration(
+                com.google.cloud.compute.v1.Duration.newBuilder()
+                    .setSeconds(Math.max(30, limit.toSeconds())))
+            .setInstanceTerminationAction("DELETE")
+            .build();
+    SetSchedulingInstanceRequest request =
+        SetSchedulingInstanceRequest.newBuilder()
+            .setProject(project)
+            .setZone(zone)
+            .setInstance(name)
+            .setSchedulingResource(scheduling)
+            .setRequestId(UUID.randomUUID().toString())
+            .build();
+    Operation operation =
+        retrier.call(what, true, () -> client.setSchedulingCallable().call(request));
+    operations.awaitZonal(what, zone, operation);
+  }
+
+  @Override
+  public Map<String, String> guestAttributes(String zone, String name, String namespace) {
+    GetGuestAttributesInstanceRequest request =
+        GetGuestAttributesInstanceRequest.newBuilder()
+            .setProject(project)
+            .setZone(zone)
+            .setInstance(name)
+            .setQueryPath(namespace + "/")
+            .build();
+    try {
+      GuestAttributes found =
+          retrier.call(
+              "read guest attributes of " + name,
+              true,
+              () -> client.getGuestAttributesCallable().call(request));
+      Map<String, String> values = new LinkedHashMap<>();
+      for (GuestAttributesEntry entry : found.getQueryValue().getItemsList()) {
+        if (namespace.equals(entry.getNamespace())) {
+          values.put(entry.getKey(), entry.getValue());
+        }
+      }
+      return values;
+    } catch (PlatformException e) {
+      // GCE answers 404 both for an unknown instance and for a namespace nothing was written to.
+      if (e.kind() == PlatformException.Kind.NOT_FOUND) {
+        return Map.of();
+      }
+      throw e;
+    }
+  }
+
+  @Override
   public void close() {
     client.close();
     operations.close();
@@ -241,7 +368,7 @@ public final class ComputeEngineInstances implements Instances {
     }
     if (spec.serviceAccount() != null) {
       instance.addServiceAccounts(
-          com.google.cloud.compute.v1.ServiceAccount.newBuilder()
+          ServiceAccount.newBuilder()
               .setEmail(spec.serviceAccount().email())
               .addAllScopes(spec.serviceAccount().scopes()));
     }

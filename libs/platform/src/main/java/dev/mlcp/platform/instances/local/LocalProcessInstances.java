@@ -33,9 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -51,12 +53,18 @@ import java.util.stream.Stream;
  * service-account token at create ({@code agent.token}, mode 0600, in its state directory): the
  * metadata server hands it out on that instance's path only, and {@link LocalAgentApi} lets it act
  * on that instance, its output prefix and its named secrets only.
+ *
+ * <p>Stopping kills the process tree and keeps the instance's directory (its "disk"): it is then
+ * TERMINATED, as a stopped GCE VM is, and no longer subject to its {@code maxRunDuration}; starting
+ * runs the agent again with a fresh token. Guest attributes the agent writes to its metadata server
+ * are kept in {@code guest-attributes.json} beside the instance's state.
  */
 public final class LocalProcessInstances implements Instances {
 
   private static final Logger LOG = Logger.getLogger(LocalProcessInstances.class.getName());
   private static final Duration KILL_GRACE = Duration.ofSeconds(5);
   private static final String TOKEN_FILE = "agent.token";
+  private static final String GUEST_ATTRIBUTES_FILE = "guest-attributes.json";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path root;
@@ -93,13 +101,32 @@ public final class LocalProcessInstances implements Instances {
     }
   }
 
-  /** Saved state of one instance. */
+  /**
+   * Saved state of one instance.
+   *
+   * @param stopped stopped by {@link #stop}: TERMINATED until started, no deadline
+   * @param deadlineEpochMillis when {@code maxRunDuration} deletes it (0: none), from its last
+   *     start
+   */
   record State(
       InstanceSpec spec,
       String zone,
       long createdEpochMillis,
       long pid,
-      long processStartEpochMillis) {}
+      long processStartEpochMillis,
+      boolean stopped,
+      long deadlineEpochMillis) {
+
+    /** The deadline; state files written before it was stored count from creation. */
+    long deadline() {
+      if (deadlineEpochMillis > 0) {
+        return deadlineEpochMillis;
+      }
+      return spec.maxRunDuration() == null
+          ? 0
+          : createdEpochMillis + spec.maxRunDuration().toMillis();
+    }
+  }
 
   /**
    * Creates the adapter.
@@ -132,7 +159,8 @@ public final class LocalProcessInstances implements Instances {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + root, e);
     }
-    this.metadata = new MetadataServer(previousPort(), project, this::view);
+    this.metadata =
+        new MetadataServer(previousPort(), project, this::view, new GuestAttributeFiles());
     try {
       Files.writeString(root.resolve("metadata.port"), Integer.toString(metadata.port()));
     } catch (IOException e) {
@@ -241,24 +269,8 @@ public final class LocalProcessInstances implements Instances {
         throw PlatformException.alreadyExists("instance " + spec.name());
       }
       Files.createDirectories(dir);
-      // A fresh token per incarnation (a reset instance gets a new one), before the agent asks.
-      byte[] secret = new byte[32];
-      RANDOM.nextBytes(secret);
-      String token = "mlcp-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-      AtomicFiles.write(
-          dir.resolve(TOKEN_FILE),
-          token.getBytes(StandardCharsets.US_ASCII),
-          PosixFilePermissions.fromString("rw-------"));
-      ProcessBuilder builder = new ProcessBuilder(agentCommand);
-      builder.environment().putAll(agentEnvironment(spec, zone, dir));
-      builder.redirectErrorStream(true);
-      builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
-      builder.directory(dir.toFile());
-      Process process = builder.start();
-      long started =
-          process.info().startInstant().map(Instant::toEpochMilli).orElse(clock.millis());
-      State state = new State(spec, zone, clock.millis(), process.pid(), started);
-      AtomicFiles.write(dir.resolve("instance.json"), Json.MAPPER.writeValueAsBytes(state));
+      long now = clock.millis();
+      State state = launch(spec, zone, dir, now, deadlineFrom(now, spec.maxRunDuration()));
       scheduleDeadline(state);
       return toInstance(state);
     } catch (IOException e) {
@@ -268,6 +280,34 @@ public final class LocalProcessInstances implements Instances {
           "cannot start the agent for " + spec.name() + ": " + e.getMessage(),
           e);
     }
+  }
+
+  /** Starts the agent process of an instance with a fresh token and saves its state. */
+  private State launch(InstanceSpec spec, String zone, Path dir, long createdMillis, long deadline)
+      throws IOException {
+    // A fresh token per incarnation (a reset or started instance gets a new one), before the
+    // agent asks for it.
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String token = "mlcp-local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    AtomicFiles.write(
+        dir.resolve(TOKEN_FILE),
+        token.getBytes(StandardCharsets.US_ASCII),
+        PosixFilePermissions.fromString("rw-------"));
+    ProcessBuilder builder = new ProcessBuilder(agentCommand);
+    builder.environment().putAll(agentEnvironment(spec, zone, dir));
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
+    builder.directory(dir.toFile());
+    Process process = builder.start();
+    long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(clock.millis());
+    State state = new State(spec, zone, createdMillis, process.pid(), started, false, deadline);
+    AtomicFiles.write(dir.resolve("instance.json"), Json.MAPPER.writeValueAsBytes(state));
+    return state;
+  }
+
+  private static long deadlineFrom(long startMillis, Duration maxRunDuration) {
+    return maxRunDuration == null ? 0 : startMillis + maxRunDuration.toMillis();
   }
 
   @Override
@@ -299,19 +339,99 @@ public final class LocalProcessInstances implements Instances {
   @Override
   public boolean delete(String zone, String name) {
     try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+      return deleteLocked(zone, name);
+    }
+  }
+
+  /** Deletes the instance; the caller holds the instances lock. */
+  private boolean deleteLocked(String zone, String name) {
+    Optional<State> state = readState(name).filter(s -> s.zone().equals(zone));
+    if (state.isEmpty()) {
+      return false;
+    }
+    kill(state.get());
+    if (shipper != null) {
+      // The container's last words, before its directory goes.
+      shipper.ship(
+          root.resolve(name), state.get().spec().metadata().get(support.logKeyAttribute()), true);
+    }
+    deleteTree(root.resolve(name));
+    return true;
+  }
+
+  @Override
+  public boolean stop(String zone, String name) {
+    try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
       Optional<State> state = readState(name).filter(s -> s.zone().equals(zone));
       if (state.isEmpty()) {
         return false;
       }
       kill(state.get());
-      if (shipper != null) {
-        // The container's last words, before its directory goes.
-        shipper.ship(
-            root.resolve(name), state.get().spec().metadata().get(support.logKeyAttribute()), true);
-      }
-      deleteTree(root.resolve(name));
+      State s = state.get();
+      State stopped =
+          new State(
+              s.spec(),
+              s.zone(),
+              s.createdEpochMillis(),
+              s.pid(),
+              s.processStartEpochMillis(),
+              true,
+              0);
+      AtomicFiles.write(
+          root.resolve(name).resolve("instance.json"), Json.MAPPER.writeValueAsBytes(stopped));
       return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public boolean start(String zone, String name, Duration maxRunDuration) {
+    try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+      Optional<State> state = readState(name).filter(s -> s.zone().equals(zone));
+      if (state.isEmpty()) {
+        return false;
+      }
+      State s = state.get();
+      if (alive(s) && !s.stopped()) {
+        return true; // already running, as GCE's start of a RUNNING instance is a no-op
+      }
+      kill(s);
+      long now = clock.millis();
+      Duration limit = maxRunDuration != null ? maxRunDuration : s.spec().maxRunDuration();
+      State started =
+          launch(
+              s.spec(),
+              s.zone(),
+              root.resolve(name),
+              s.createdEpochMillis(),
+              deadlineFrom(now, limit));
+      scheduleDeadline(started);
+      return true;
+    } catch (IOException e) {
+      throw new PlatformException(
+          PlatformException.Kind.INVALID_ARGUMENT,
+          "agentNotStarted",
+          "cannot start the agent for " + name + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public Map<String, String> guestAttributes(String zone, String name, String namespace) {
+    if (readState(name).filter(s -> s.zone().equals(zone)).isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    String prefix = namespace + "/";
+    readGuestAttributes(name)
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(prefix)) {
+                values.put(k.substring(prefix.length()), v);
+              }
+            });
+    return values;
   }
 
   @Override
@@ -371,18 +491,24 @@ public final class LocalProcessInstances implements Instances {
   }
 
   private void scheduleDeadline(State state) {
-    if (state.spec().maxRunDuration() == null) {
+    if (state.deadline() <= 0 || state.stopped()) {
       return;
     }
-    long due =
-        state.createdEpochMillis() + state.spec().maxRunDuration().toMillis() - clock.millis();
+    long due = state.deadline() - clock.millis();
     deadlines.schedule(
         () -> {
-          // Only the incarnation that was scheduled; a reset instance has a new deadline.
-          Optional<State> current = readState(state.spec().name());
-          if (current.isPresent() && current.get().pid() == state.pid()) {
-            LOG.info(() -> "instance " + state.spec().name() + " reached maxRunDuration: deleting");
-            delete(state.zone(), state.spec().name());
+          // Decided under the lock, so a stop or start racing the deadline is seen: only the
+          // incarnation that was scheduled (a reset or restarted instance has a new deadline), and
+          // not while stopped (a stopped VM's run time does not count).
+          try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+            Optional<State> current = readState(state.spec().name());
+            if (current.isPresent()
+                && current.get().pid() == state.pid()
+                && !current.get().stopped()) {
+              LOG.info(
+                  () -> "instance " + state.spec().name() + " reached maxRunDuration: deleting");
+              deleteLocked(state.zone(), state.spec().name());
+            }
           }
         },
         Math.max(0, due),
@@ -393,7 +519,7 @@ public final class LocalProcessInstances implements Instances {
     return new Instance(
         state.spec().name(),
         state.zone(),
-        alive(state) ? InstanceStatus.RUNNING : InstanceStatus.TERMINATED,
+        !state.stopped() && alive(state) ? InstanceStatus.RUNNING : InstanceStatus.TERMINATED,
         state.spec().machineType(),
         state.spec().spot(),
         state.spec().labels(),
@@ -463,6 +589,55 @@ public final class LocalProcessInstances implements Instances {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "unreadable state of instance " + name, e);
       return Optional.empty();
+    }
+  }
+
+  private Map<String, String> readGuestAttributes(String name) {
+    Path file = root.resolve(name).resolve(GUEST_ATTRIBUTES_FILE);
+    try {
+      return Json.MAPPER.readValue(
+          Files.readAllBytes(file),
+          Json.MAPPER.getTypeFactory().constructMapType(TreeMap.class, String.class, String.class));
+    } catch (NoSuchFileException e) {
+      return Map.of();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "unreadable guest attributes of instance " + name, e);
+      return Map.of();
+    }
+  }
+
+  /** Guest attributes in {@code <instance>/guest-attributes.json}, written atomically. */
+  private final class GuestAttributeFiles implements MetadataServer.GuestAttributeStore {
+    @Override
+    public Optional<String> read(String instance, String key) {
+      return Optional.ofNullable(readGuestAttributes(instance).get(key));
+    }
+
+    @Override
+    public void write(String instance, String key, String value) {
+      change(instance, values -> values.put(key, value));
+    }
+
+    @Override
+    public void delete(String instance, String key) {
+      change(instance, values -> values.remove(key));
+    }
+
+    private void change(String instance, Consumer<Map<String, String>> edit) {
+      Path dir = root.resolve(instance);
+      // The instances lock, as delete holds it: a heartbeat still in flight from an agent being
+      // killed must neither write into a directory being removed nor create it again.
+      try (LocalLocks.Held lock = LocalLocks.acquire(root.resolve(".lock"))) {
+        if (!Files.exists(dir.resolve("instance.json"))) {
+          return; // deleted: like GCE, a deleted VM has no guest attributes left to write
+        }
+        Map<String, String> values = new TreeMap<>(readGuestAttributes(instance));
+        edit.accept(values);
+        AtomicFiles.write(
+            dir.resolve(GUEST_ATTRIBUTES_FILE), Json.MAPPER.writeValueAsBytes(values));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 

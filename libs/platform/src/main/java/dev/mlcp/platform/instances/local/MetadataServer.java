@@ -4,17 +4,21 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.mlcp.platform.internal.Json;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * A loopback stand-in for the GCE metadata server, one path prefix per local instance: {@code
@@ -22,6 +26,12 @@ import java.util.function.Function;
  * Metadata-Flavor: Google} header and answers instance attributes, name, zone, project id and a
  * service-account token: the instance's own random token (no Google credential), served only on
  * that instance's path and accepted by {@link LocalAgentApi} for that instance only.
+ *
+ * <p>Guest attributes ({@code instance/guest-attributes/<namespace>/<key>}: PUT, GET, DELETE) are
+ * served as on GCE when the instance's metadata has {@code enable-guest-attributes=TRUE}. On GCE
+ * the metadata server knows which VM is asking; here every instance shares the loopback, so a
+ * request must also carry that instance's own token ({@code Authorization: Bearer}): an agent can
+ * write its own guest attributes and nobody else's.
  */
 final class MetadataServer implements AutoCloseable {
 
@@ -37,15 +47,40 @@ final class MetadataServer implements AutoCloseable {
       String serviceAccount,
       String token) {}
 
+  /** Where guest attributes live; keys are {@code <namespace>/<key>}. */
+  interface GuestAttributeStore {
+    /** The value, empty when there is none. */
+    Optional<String> read(String instance, String key);
+
+    /** Writes (or replaces) a value. */
+    void write(String instance, String key, String value);
+
+    /** Removes a value. */
+    void delete(String instance, String key);
+  }
+
+  /** Namespace and key segments as GCE allows them. */
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+  /** Largest guest-attribute value accepted here. */
+  static final int MAX_GUEST_ATTRIBUTE_BYTES = 4096;
+
+  private static final String GUEST_ATTRIBUTES = "instance/guest-attributes/";
+
   private final HttpServer server;
   private final String project;
   private final Function<String, Optional<InstanceView>> lookup;
+  private final GuestAttributeStore guestAttributes;
   private volatile LocalAgentApi agentApi;
 
   MetadataServer(
-      int preferredPort, String project, Function<String, Optional<InstanceView>> lookup) {
+      int preferredPort,
+      String project,
+      Function<String, Optional<InstanceView>> lookup,
+      GuestAttributeStore guestAttributes) {
     this.project = project;
     this.lookup = lookup;
+    this.guestAttributes = guestAttributes;
     this.server = bind(preferredPort);
     server.createContext("/", this::handle);
     server.setExecutor(
@@ -120,6 +155,14 @@ final class MetadataServer implements AutoCloseable {
         return;
       }
       String key = parts[3].substring(3);
+      if (key.startsWith(GUEST_ATTRIBUTES)) {
+        guestAttribute(exchange, instance.get(), key.substring(GUEST_ATTRIBUTES.length()));
+        return;
+      }
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        send(exchange, 405, "text/plain", "method not allowed");
+        return;
+      }
       Optional<String[]> answer = answer(instance.get(), key, query);
       if (answer.isEmpty()) {
         send(exchange, 404, "text/plain", "not found");
@@ -127,6 +170,68 @@ final class MetadataServer implements AutoCloseable {
         send(exchange, 200, answer.get()[0], answer.get()[1]);
       }
     }
+  }
+
+  private void guestAttribute(HttpExchange exchange, InstanceView instance, String path)
+      throws IOException {
+    if (!"TRUE".equalsIgnoreCase(instance.attributes().get("enable-guest-attributes"))) {
+      send(
+          exchange,
+          403,
+          "text/plain",
+          "guest attributes are disabled for this instance (metadata enable-guest-attributes)");
+      return;
+    }
+    if (!ownToken(exchange, instance)) {
+      send(exchange, 401, "text/plain", "a guest attribute needs the instance's own token");
+      return;
+    }
+    String[] segments = path.split("/", -1);
+    if (segments.length != 2
+        || !SEGMENT.matcher(segments[0]).matches()
+        || !SEGMENT.matcher(segments[1]).matches()) {
+      send(exchange, 400, "text/plain", "expected instance/guest-attributes/<namespace>/<key>");
+      return;
+    }
+    String key = segments[0] + "/" + segments[1];
+    switch (exchange.getRequestMethod()) {
+      case "PUT" -> {
+        byte[] value;
+        try (InputStream body = exchange.getRequestBody()) {
+          value = body.readNBytes(MAX_GUEST_ATTRIBUTE_BYTES + 1);
+        }
+        if (value.length > MAX_GUEST_ATTRIBUTE_BYTES) {
+          send(exchange, 413, "text/plain", "value larger than " + MAX_GUEST_ATTRIBUTE_BYTES);
+          return;
+        }
+        guestAttributes.write(instance.name(), key, new String(value, StandardCharsets.UTF_8));
+        send(exchange, 200, "text/plain", "");
+      }
+      case "GET" -> {
+        Optional<String> value = guestAttributes.read(instance.name(), key);
+        if (value.isEmpty()) {
+          send(exchange, 404, "text/plain", "not found");
+        } else {
+          send(exchange, 200, "application/text", value.get());
+        }
+      }
+      case "DELETE" -> {
+        guestAttributes.delete(instance.name(), key);
+        send(exchange, 200, "text/plain", "");
+      }
+      default -> send(exchange, 405, "text/plain", "method not allowed");
+    }
+  }
+
+  /** Whether the request carries {@code instance}'s own token; constant-time comparison. */
+  private static boolean ownToken(HttpExchange exchange, InstanceView instance) {
+    String auth = exchange.getRequestHeaders().getFirst("Authorization");
+    if (instance.token() == null || auth == null || !auth.startsWith("Bearer ")) {
+      return false;
+    }
+    return MessageDigest.isEqual(
+        instance.token().getBytes(StandardCharsets.US_ASCII),
+        auth.substring("Bearer ".length()).trim().getBytes(StandardCharsets.US_ASCII));
   }
 
   private Optional<String[]> answer(InstanceView instance, String key, String query)
@@ -199,6 +304,6 @@ final class MetadataServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 }

@@ -11,6 +11,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.GcpErrors;
+import dev.mlcp.platform.objects.ObjectListing;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -129,6 +130,33 @@ public final class GcsObjectStore implements ObjectStore {
         items.add(toMetadata(blob));
       }
       return new dev.mlcp.platform.Page<>(items, page.getNextPageToken());
+    } catch (RuntimeException e) {
+      throw GcpErrors.classify("list " + prefix, e);
+    }
+  }
+
+  @Override
+  public ObjectListing list(ObjectUri prefix, String delimiter, int pageSize, String pageToken) {
+    List<Storage.BlobListOption> options = new ArrayList<>();
+    options.add(Storage.BlobListOption.prefix(prefix.name()));
+    options.add(Storage.BlobListOption.delimiter(delimiter));
+    options.add(Storage.BlobListOption.pageSize(pageSize));
+    if (pageToken != null) {
+      options.add(Storage.BlobListOption.pageToken(pageToken));
+    }
+    try {
+      Page<Blob> page =
+          storage.list(prefix.bucket(), options.toArray(Storage.BlobListOption[]::new));
+      List<ObjectMetadata> objects = new ArrayList<>();
+      List<String> prefixes = new ArrayList<>();
+      for (Blob blob : page.getValues()) {
+        if (blob.isDirectory()) {
+          prefixes.add(blob.getName());
+        } else {
+          objects.add(toMetadata(blob));
+        }
+      }
+      return new ObjectListing(objects, prefixes, page.getNextPageToken());
     } catch (RuntimeException e) {
       throw GcpErrors.classify("list " + prefix, e);
     }

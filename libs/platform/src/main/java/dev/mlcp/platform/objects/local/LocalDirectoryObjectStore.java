@@ -5,6 +5,7 @@ import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.internal.LocalLocks;
+import dev.mlcp.platform.objects.ObjectListing;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -182,6 +184,70 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     }
     String next = names.size() > pageSize ? names.get(pageSize - 1) : null;
     return new Page<>(items, next);
+  }
+
+  /**
+   * With {@code /} as delimiter, one directory of the metadata tree is read (a sub-directory is a
+   * prefix when some object lives below it, since emptied directories stay behind); other
+   * delimiters scan, as the port's default does.
+   */
+  @Override
+  public ObjectListing list(ObjectUri prefix, String delimiter, int pageSize, String pageToken) {
+    if (!"/".equals(delimiter) || pageSize <= 0) {
+      return ObjectStore.super.list(prefix, delimiter, pageSize, pageToken);
+    }
+    Path metaBucket = root.resolve(META_DIR).resolve("objects").resolve(prefix.bucket());
+    String name = prefix.name();
+    int lastSlash = name.lastIndexOf('/');
+    String parent = lastSlash < 0 ? "" : name.substring(0, lastSlash + 1);
+    Path dir = parent.isEmpty() ? metaBucket : metaBucket.resolve(parent);
+    if (!Files.isDirectory(dir)) {
+      return new ObjectListing(List.of(), List.of(), null);
+    }
+    // Entry name -> true for a prefix, false for an object.
+    TreeMap<String, Boolean> entries = new TreeMap<>();
+    try (Stream<Path> children = Files.list(dir)) {
+      for (Path child : children.toList()) {
+        String file = child.getFileName().toString();
+        if (Files.isDirectory(child)) {
+          String entry = parent + file + "/";
+          if (entry.startsWith(name) && holdsAnObject(child)) {
+            entries.put(entry, true);
+          }
+        } else if (file.endsWith(".json")) {
+          String entry = parent + file.substring(0, file.length() - ".json".length());
+          if (entry.startsWith(name)) {
+            entries.put(entry, false);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw io("list " + prefix, e);
+    }
+    List<ObjectMetadata> objects = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    var page =
+        pageToken == null ? entries.entrySet() : entries.tailMap(pageToken, false).entrySet();
+    String last = null;
+    for (var entry : page) {
+      if (objects.size() + prefixes.size() == pageSize) {
+        return new ObjectListing(objects, prefixes, last);
+      }
+      if (entry.getValue()) {
+        prefixes.add(entry.getKey());
+      } else {
+        stat(new ObjectUri(prefix.bucket(), entry.getKey())).ifPresent(objects::add);
+      }
+      last = entry.getKey();
+    }
+    return new ObjectListing(objects, prefixes, null);
+  }
+
+  private static boolean holdsAnObject(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.anyMatch(
+          p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p));
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.mlcp.platform.secrets.gcp;
 
 import com.google.cloud.secretmanager.v1.AccessSecretVersionRequest;
+import com.google.cloud.secretmanager.v1.AccessSecretVersionResponse;
 import com.google.cloud.secretmanager.v1.AddSecretVersionRequest;
 import com.google.cloud.secretmanager.v1.CreateSecretRequest;
 import com.google.cloud.secretmanager.v1.DestroySecretVersionRequest;
@@ -19,6 +20,7 @@ import com.google.protobuf.FieldMask;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.gcp.NotFound;
 import dev.mlcp.platform.gcp.Retrier;
+import dev.mlcp.platform.secrets.AccessedSecret;
 import dev.mlcp.platform.secrets.SecretInfo;
 import dev.mlcp.platform.secrets.SecretValue;
 import dev.mlcp.platform.secrets.Secrets;
@@ -28,6 +30,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
@@ -102,7 +105,7 @@ public final class SecretManagerSecrets implements Secrets {
   }
 
   @Override
-  public java.util.Optional<SecretInfo> get(String name) {
+  public Optional<SecretInfo> get(String name) {
     requireName(name);
     GetSecretRequest request = GetSecretRequest.newBuilder().setName(secretPath(name)).build();
     return NotFound.orEmpty(
@@ -153,20 +156,25 @@ public final class SecretManagerSecrets implements Secrets {
 
   @Override
   public SecretValue access(String name, String version) {
+    return accessVersion(name, version).value();
+  }
+
+  @Override
+  public AccessedSecret accessVersion(String name, String version) {
     requireName(name);
     AccessSecretVersionRequest request =
         AccessSecretVersionRequest.newBuilder().setName(versionPath(name, version)).build();
-    ByteString data =
-        retrier
-            .call(
-                "access secret " + name + " version " + version,
-                true,
-                () -> client.accessSecretVersionCallable().call(request))
-            .getPayload()
-            .getData();
-    byte[] bytes = data.toByteArray();
+    AccessSecretVersionResponse response =
+        retrier.call(
+            "access secret " + name + " version " + version,
+            true,
+            () -> client.accessSecretVersionCallable().call(request));
+    String served = response.getName();
+    byte[] bytes = response.getPayload().getData().toByteArray();
     try {
-      return SecretValue.ofBytes(bytes);
+      return new AccessedSecret(
+          served.isEmpty() ? version : served.substring(served.lastIndexOf('/') + 1),
+          SecretValue.ofBytes(bytes));
     } finally {
       Arrays.fill(bytes, (byte) 0);
     }

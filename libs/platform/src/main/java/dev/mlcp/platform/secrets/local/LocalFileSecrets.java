@@ -4,6 +4,7 @@ import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.internal.LocalLocks;
+import dev.mlcp.platform.secrets.AccessedSecret;
 import dev.mlcp.platform.secrets.SecretInfo;
 import dev.mlcp.platform.secrets.SecretValue;
 import dev.mlcp.platform.secrets.SecretVersionState;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -109,16 +111,16 @@ public final class LocalFileSecrets implements Secrets {
   }
 
   @Override
-  public java.util.Optional<SecretInfo> get(String name) {
+  public Optional<SecretInfo> get(String name) {
     requireName(name);
     if (!Files.isRegularFile(root.resolve(name).resolve("secret.json"))) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(info(name, readFile(name)));
+      return Optional.of(info(name, readFile(name)));
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.NOT_FOUND) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       throw e;
     } catch (IOException e) {
@@ -168,6 +170,11 @@ public final class LocalFileSecrets implements Secrets {
 
   @Override
   public SecretValue access(String name, String version) {
+    return accessVersion(name, version).value();
+  }
+
+  @Override
+  public AccessedSecret accessVersion(String name, String version) {
     requireName(name);
     try (LocalLocks.Held lock = lock()) {
       SecretFile file = readFile(name);
@@ -179,7 +186,7 @@ public final class LocalFileSecrets implements Secrets {
       }
       byte[] bytes = Files.readAllBytes(root.resolve(name).resolve("v" + resolved));
       try {
-        return SecretValue.ofBytes(bytes);
+        return new AccessedSecret(resolved, SecretValue.ofBytes(bytes));
       } finally {
         Arrays.fill(bytes, (byte) 0);
       }

@@ -30,6 +30,8 @@ import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
 import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
+import dev.mlcp.platform.warehouse.RowPage;
+import dev.mlcp.platform.warehouse.TableDetails;
 import dev.mlcp.platform.warehouse.TableId;
 import dev.mlcp.platform.warehouse.TableRows;
 import dev.mlcp.platform.warehouse.TableSchema;
@@ -157,20 +159,75 @@ public final class BigQueryWarehouse implements Warehouse {
     JobStatistics.QueryStatistics stats = job.getStatistics();
     Long bytes = stats == null ? null : stats.getTotalBytesProcessed();
     Schema schema = stats == null ? null : stats.getSchema();
+    JobStatistics.QueryStatistics.StatementType type =
+        stats == null ? null : stats.getStatementType();
     return new DryRun(
         bytes == null ? 0 : bytes,
-        schema == null ? new TableSchema(List.of()) : fromSchema(schema));
+        schema == null ? new TableSchema(List.of()) : fromSchema(schema),
+        type == null ? null : type.name());
+  }
+
+  @Override
+  public TableDetails describe(TableId table) {
+    Table found = getTable(table);
+    Schema schema = found.getDefinition().getSchema();
+    return new TableDetails(
+        table,
+        fromSchema(schema),
+        found.getNumRows() == null ? null : found.getNumRows().longValue(),
+        found.getNumBytes(),
+        found.getCreationTime() == null ? null : Instant.ofEpochMilli(found.getCreationTime()));
+  }
+
+  @Override
+  public RowPage rows(TableId table, int pageSize, String pageToken) {
+    Schema schema = getTable(table).getDefinition().getSchema();
+    TableSchema ours = fromSchema(schema);
+    List<BigQuery.TableDataListOption> options = new ArrayList<>();
+    options.add(BigQuery.TableDataListOption.pageSize(Math.max(1, pageSize)));
+    if (pageToken != null) {
+      options.add(BigQuery.TableDataListOption.pageToken(pageToken));
+    }
+    TableResult result =
+        retrier.call(
+            "read rows of " + table,
+            true,
+            () ->
+                bigquery.listTableData(
+                    bq(table), schema, options.toArray(BigQuery.TableDataListOption[]::new)));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    // getValues() is this page only; iterateAll() would fetch the following pages too.
+    for (FieldValueList values : result.getValues()) {
+      if (rows.size() >= pageSize) {
+        break;
+      }
+      rows.add(row(ours, values));
+    }
+    return new RowPage(ours, rows, result.getNextPageToken());
   }
 
   @Override
   public QueryResult query(String sql, TableId destination) {
-    QueryJobConfiguration config =
+    return query(sql, destination, null);
+  }
+
+  @Override
+  public QueryResult query(String sql, TableId destination, long maxBytesBilled) {
+    return query(sql, destination, Long.valueOf(maxBytesBilled));
+  }
+
+  /** The job fails with {@code bytesBilledLimitExceeded} before it bills more than the limit. */
+  private QueryResult query(String sql, TableId destination, Long maxBytesBilled) {
+    QueryJobConfiguration.Builder builder =
         QueryJobConfiguration.newBuilder(sql)
             .setUseLegacySql(false)
             .setDestinationTable(bq(destination))
             .setWriteDisposition(JobInfo.WriteDisposition.WRITE_TRUNCATE)
-            .setCreateDisposition(JobInfo.CreateDisposition.CREATE_IF_NEEDED)
-            .build();
+            .setCreateDisposition(JobInfo.CreateDisposition.CREATE_IF_NEEDED);
+    if (maxBytesBilled != null) {
+      builder.setMaximumBytesBilled(maxBytesBilled);
+    }
+    QueryJobConfiguration config = builder.build();
     JobId jobId =
         JobId.newBuilder().setProject(project).setJob("mlcp-" + UUID.randomUUID()).build();
     String what = "run the query into " + destination;

@@ -1,11 +1,15 @@
 package dev.mlcp.platform.warehouse.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlcp.platform.PlatformException;
+import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.warehouse.DryRun;
 import dev.mlcp.platform.warehouse.Field;
 import dev.mlcp.platform.warehouse.FieldType;
 import dev.mlcp.platform.warehouse.KeyedRow;
 import dev.mlcp.platform.warehouse.QueryResult;
+import dev.mlcp.platform.warehouse.RowPage;
+import dev.mlcp.platform.warehouse.TableDetails;
 import dev.mlcp.platform.warehouse.TableId;
 import dev.mlcp.platform.warehouse.TableRows;
 import dev.mlcp.platform.warehouse.TableSchema;
@@ -34,14 +38,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
 
 /**
  * {@link Warehouse} on an embedded DuckDB database file: a dataset is a schema. A connection is
  * opened per call so that other processes sharing the state directory can open the file between
  * calls (DuckDB allows one writing process at a time).
+ *
+ * <p>Queries from callers ({@link #dryRun}, {@link #query}) run with DuckDB's external access off,
+ * so SQL cannot read or write this machine's files ({@code read_csv('/etc/passwd')}, {@code COPY},
+ * {@code ATTACH}); the setting holds for the database instance until its last connection closes.
+ * The statement type comes from DuckDB's own parser ({@code json_serialize_sql}, which serializes
+ * SELECT statements only); caller SQL is never prepared before it is known to be one SELECT.
  */
 public final class DuckDbWarehouse implements Warehouse {
+
+  /** The statement type of SQL that holds anything but SELECT statements. */
+  public static final String NOT_SELECT = "NOT_SELECT";
 
   private static final List<String> INTERNAL_SCHEMAS =
       List.of("information_schema", "pg_catalog", "main");
@@ -50,8 +65,7 @@ public final class DuckDbWarehouse implements Warehouse {
   private static final String INSERT_IDS = "main.mlcp_insert_ids";
 
   /** One lock per database file (URL) in this process. */
-  private static final java.util.concurrent.ConcurrentMap<String, Object> WRITE_LOCKS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final ConcurrentMap<String, Object> WRITE_LOCKS = new ConcurrentHashMap<>();
 
   private final String url;
 
@@ -169,10 +183,59 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   @Override
+  public TableDetails describe(TableId table) {
+    return withConnection(
+        "describe " + table,
+        c -> {
+          TableSchema schema = schema(c, table);
+          try (ResultSet rs =
+              c.createStatement().executeQuery("SELECT count(*) FROM " + quoted(table))) {
+            rs.next();
+            // DuckDB keeps no per-table byte size or creation time.
+            return new TableDetails(table, schema, rs.getLong(1), null, null);
+          }
+        });
+  }
+
+  @Override
+  public RowPage rows(TableId table, int pageSize, String pageToken) {
+    long offset;
+    try {
+      offset = pageToken == null ? 0 : Long.parseLong(pageToken);
+    } catch (NumberFormatException e) {
+      throw PlatformException.invalid("not a page token of " + table);
+    }
+    return withConnection(
+        "read rows of " + table,
+        c -> {
+          TableSchema schema = schema(c, table);
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT * FROM " + quoted(table) + " LIMIT ? OFFSET ?")) {
+            ps.setInt(1, Math.max(0, pageSize) + 1);
+            ps.setLong(2, offset);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<Map<String, Object>> rows = rows(rs, schema);
+              String next = null;
+              if (rows.size() > pageSize) {
+                rows = rows.subList(0, pageSize);
+                next = Long.toString(offset + pageSize);
+              }
+              return new RowPage(schema, rows, next);
+            }
+          }
+        });
+  }
+
+  @Override
   public DryRun dryRun(String sql) {
     return withConnection(
         "validate the query",
         c -> {
+          noExternalAccess(c);
+          String type = statementType(c, sql);
+          if (!DryRun.SELECT.equals(type)) {
+            return new DryRun(0, new TableSchema(List.of()), type);
+          }
           try (Statement st = c.createStatement();
               ResultSet rs = st.executeQuery("DESCRIBE " + sql)) {
             List<Field> fields = new ArrayList<>();
@@ -181,7 +244,7 @@ public final class DuckDbWarehouse implements Warehouse {
                   Field.nullable(
                       rs.getString("column_name"), fromDuck(rs.getString("column_type"))));
             }
-            return new DryRun(0, new TableSchema(fields));
+            return new DryRun(0, new TableSchema(fields), type);
           }
         });
   }
@@ -191,7 +254,14 @@ public final class DuckDbWarehouse implements Warehouse {
     return writing(
         "run the query into " + destination,
         c -> {
+          noExternalAccess(c);
           requireDataset(c, destination.dataset());
+          String type = statementType(c, sql);
+          if (!DryRun.SELECT.equals(type)) {
+            // Spliced into CREATE TABLE … AS, a script could run its other statements.
+            throw PlatformException.invalid(
+                "a query must be one SELECT statement; this is " + type);
+          }
           try (Statement st = c.createStatement()) {
             st.execute("CREATE OR REPLACE TABLE " + quoted(destination) + " AS " + sql);
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + quoted(destination))) {
@@ -200,6 +270,40 @@ public final class DuckDbWarehouse implements Warehouse {
             }
           }
         });
+  }
+
+  /** Caller SQL must not reach this machine's files (see the class comment). */
+  private static void noExternalAccess(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("SET enable_external_access = false");
+    }
+  }
+
+  /**
+   * The statement type as DuckDB's parser sees it, without preparing or running anything (the JDBC
+   * driver runs all but the last statement of a multi-statement string when preparing it): {@code
+   * SELECT} for one SELECT (set operations and CTEs included), {@code SCRIPT} for several SELECTs,
+   * {@link #NOT_SELECT} when any statement is something else (DuckDB's serializer handles SELECT
+   * only, so it names no finer type).
+   */
+  static String statementType(Connection c, String sql) throws SQLException {
+    JsonNode parsed;
+    try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+      ps.setString(1, sql);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        parsed = Json.MAPPER.readTree(rs.getString(1));
+      } catch (IOException e) {
+        throw new SQLException("unreadable parse of the query", e);
+      }
+    }
+    if (!parsed.path("error").asBoolean(true)) {
+      return parsed.path("statements").size() == 1 ? DryRun.SELECT : "SCRIPT";
+    }
+    if ("parser".equals(parsed.path("error_type").asText())) {
+      throw new SQLException("Parser Error: " + parsed.path("error_message").asText());
+    }
+    return NOT_SELECT;
   }
 
   @Override

@@ -15,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.google.api.gax.core.NoCredentialsProvider;
 import dev.mlcp.platform.PlatformException;
@@ -23,6 +25,7 @@ import dev.mlcp.platform.gcp.GcpClients;
 import dev.mlcp.platform.gcp.Retrier;
 import dev.mlcp.platform.gcp.RetryPolicy;
 import dev.mlcp.platform.instances.Instance;
+import dev.mlcp.platform.instances.InstanceFilter;
 import dev.mlcp.platform.instances.InstanceSpec;
 import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.instances.InstancesContract;
@@ -42,13 +45,13 @@ class ComputeEngineInstancesTest extends InstancesContract {
       "/compute/v1/projects/proj/zones/us-central1-a/operations/";
 
   private WireMockServer server;
+  private FakeComputeEngine fake;
   private ComputeEngineInstances instances;
 
   @BeforeEach
   void start() {
-    server =
-        new WireMockServer(
-            options().dynamicPort().bindAddress("127.0.0.1").extensions(new FakeComputeEngine()));
+    fake = new FakeComputeEngine();
+    server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(fake));
     server.start();
     server.stubFor(
         any(urlPathMatching("/compute/v1/.*"))
@@ -85,6 +88,66 @@ class ComputeEngineInstancesTest extends InstancesContract {
     return instances;
   }
 
+  @Override
+  protected void writeGuestAttribute(String name, String namespace, String key, String value) {
+    fake.guestAttribute(zone(), name, namespace, key, value);
+  }
+
+  @Test
+  void stop_is_a_stop_request_with_a_request_id() {
+    instances.create(notebookSpec("nb-req"));
+
+    instances.stop("us-central1-a", "nb-req");
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/nb-req/stop"))
+            .withQueryParam("requestId", WireMock.matching(".{36}")));
+  }
+
+  @Test
+  void start_with_a_limit_first_sets_max_run_duration_keeping_the_rest_of_the_scheduling() {
+    instances.create(spec("spot-vm", Map.of()));
+    instances.stop("us-central1-a", "spot-vm");
+
+    instances.start("us-central1-a", "spot-vm", Duration.ofMinutes(90));
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/spot-vm/setScheduling"))
+            .withRequestBody(matchingJsonPath("$.maxRunDuration.seconds", equalTo("5400")))
+            .withRequestBody(matchingJsonPath("$.instanceTerminationAction", equalTo("DELETE")))
+            .withRequestBody(matchingJsonPath("$.provisioningModel", equalTo("SPOT"))));
+    server.verify(postRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/spot-vm/start")));
+    assertThat(fake.instance("us-central1-a", "spot-vm").path("status").asText())
+        .isEqualTo("RUNNING");
+  }
+
+  @Test
+  void guest_attributes_are_read_with_the_namespace_as_query_path() {
+    instances.create(notebookSpec("nb-query"));
+
+    instances.guestAttributes("us-central1-a", "nb-query", "mlcp");
+
+    server.verify(
+        getRequestedFor(urlPathEqualTo(INSTANCES_PATH + "/nb-query/getGuestAttributes"))
+            .withQueryParam("queryPath", equalTo("mlcp/")));
+  }
+
+  @Test
+  void notebook_spec_asks_for_guest_attributes_and_an_external_ip() {
+    instances.create(notebookSpec("nb-meta"));
+
+    server.verify(
+        postRequestedFor(urlPathEqualTo(INSTANCES_PATH))
+            .withRequestBody(
+                matchingJsonPath(
+                    "$.metadata.items[?(@.key == 'enable-guest-attributes')].value",
+                    equalTo("TRUE")))
+            .withRequestBody(
+                matchingJsonPath(
+                    "$.networkInterfaces[0].accessConfigs[0].type", equalTo("ONE_TO_ONE_NAT"))));
+    assertThat(instances.get("us-central1-a", "nb-meta").orElseThrow().externalIp()).isNotBlank();
+  }
+
   private static String op(String name, String status) {
     return "{\"kind\":\"compute#operation\",\"name\":\""
         + name
@@ -110,8 +173,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
             .willReturn(okJson(op(opName, "PENDING"))));
   }
 
-  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder okJson(
-      String body) {
+  private static ResponseDefinitionBuilder okJson(String body) {
     return aResponse()
         .withStatus(200)
         .withHeader("Content-Type", "application/json")
@@ -124,8 +186,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
 
     server.verify(
         postRequestedFor(urlPathEqualTo(INSTANCES_PATH))
-            .withQueryParam(
-                "requestId", com.github.tomakehurst.wiremock.client.WireMock.matching(".{36}"))
+            .withQueryParam("requestId", WireMock.matching(".{36}"))
             .withRequestBody(matchingJsonPath("$.scheduling.provisioningModel", equalTo("SPOT")))
             .withRequestBody(
                 matchingJsonPath("$.scheduling.instanceTerminationAction", equalTo("DELETE")))
@@ -421,9 +482,7 @@ class ComputeEngineInstancesTest extends InstancesContract {
   @Test
   void list_sends_the_label_filter_in_gce_syntax() {
     instances
-        .listAll(
-            dev.mlcp.platform.instances.InstanceFilter.hasLabel("mlcp-run")
-                .andLabelEquals("mlcp-owner", "alice"))
+        .listAll(InstanceFilter.hasLabel("mlcp-run").andLabelEquals("mlcp-owner", "alice"))
         .count();
 
     server.verify(

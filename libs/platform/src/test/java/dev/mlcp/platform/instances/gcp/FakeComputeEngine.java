@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.QueryParameter;
 import com.github.tomakehurst.wiremock.http.Request;
@@ -23,15 +24,22 @@ import java.util.regex.Pattern;
  * A stateful stand-in for the Compute Engine REST API's instance and zone-operation resources, as a
  * WireMock extension: inserts, gets, aggregated lists (label filters, paging), deletes and resets
  * behave like GCE, including 404/409 error bodies and operations that finish on the first poll.
- * Tests add ordinary WireMock stubs at a higher priority to script failures.
+ * Stop, start and setScheduling change the instance's status and scheduling; guest attributes are
+ * what a test put there with {@link #guestAttribute} (the VM's side of them is the metadata
+ * server's), served by getGuestAttributes with GCE's 404 for an empty query path. Tests add
+ * ordinary WireMock stubs at a higher priority to script failures. Public so that services can run
+ * their domain over the real Compute adapter against it.
  */
-final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
+public final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
 
-  static final String NAME = "fake-compute-engine";
+  /** The transformer name to use in stubs. */
+  public static final String NAME = "fake-compute-engine";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern INSTANCES =
       Pattern.compile(
-          "/compute/v1/projects/([^/]+)/zones/([^/]+)/instances(?:/([^/?]+))?(/reset)?");
+          "/compute/v1/projects/([^/]+)/zones/([^/]+)/instances(?:/([^/?]+))?"
+              + "(?:/(reset|stop|start|setScheduling|getGuestAttributes))?");
   private static final Pattern AGGREGATED =
       Pattern.compile("/compute/v1/projects/([^/]+)/aggregated/instances");
   private static final Pattern OPERATION =
@@ -40,7 +48,39 @@ final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
   private static final Pattern EQUALS = Pattern.compile("labels\\.([a-z0-9_-]+) = \"([^\"]*)\"");
 
   private final Map<String, ObjectNode> instances = new TreeMap<>();
+  private final Map<String, Map<String, String>> guestAttributes = new TreeMap<>();
   private final AtomicInteger counter = new AtomicInteger();
+
+  /**
+   * Makes the VM {@code zone/name} have written guest attribute {@code namespace/key} = {@code
+   * value}, as its agent does through the metadata server.
+   */
+  public synchronized void guestAttribute(
+      String zone, String name, String namespace, String key, String value) {
+    guestAttributes
+        .computeIfAbsent(zone + "/" + name, k -> new TreeMap<>())
+        .put(namespace + "/" + key, value);
+  }
+
+  /** The instance resource as stored (tests inspect its scheduling, status, metadata). */
+  public synchronized ObjectNode instance(String zone, String name) {
+    ObjectNode found = instances.get(zone + "/" + name);
+    return found == null ? null : found.deepCopy();
+  }
+
+  /** Deletes the instance behind the adapter's back, as maxRunDuration or a person would. */
+  public synchronized void vanish(String zone, String name) {
+    instances.remove(zone + "/" + name);
+    guestAttributes.remove(zone + "/" + name);
+  }
+
+  /** Sets the instance's status, e.g. TERMINATED for a VM stopped from inside. */
+  public synchronized void status(String zone, String name, String status) {
+    ObjectNode found = instances.get(zone + "/" + name);
+    if (found != null) {
+      found.put("status", status);
+    }
+  }
 
   @Override
   public boolean applyGlobally() {
@@ -68,25 +108,45 @@ final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
       String project = m.group(1);
       String zone = m.group(2);
       String name = m.group(3);
+      String verb = m.group(4);
       String key = zone + "/" + name;
       switch (request.getMethod().getName()) {
         case "POST" -> {
           if (name == null) {
             return insert(project, zone, request);
           }
-          if (!instances.containsKey(key)) {
+          ObjectNode instance = instances.get(key);
+          if (instance == null) {
             return notFound(project, zone, name);
+          }
+          if ("stop".equals(verb)) {
+            instance.put("status", "TERMINATED");
+          } else if ("start".equals(verb)) {
+            instance.put("status", "RUNNING");
+          } else if ("setScheduling".equals(verb)) {
+            try {
+              instance.set("scheduling", JSON.readTree(request.getBodyAsString()));
+            } catch (Exception e) {
+              return json(400, error(400, "bad body: " + e.getMessage(), "invalid"));
+            }
           }
           return json(200, operation(project, zone, "RUNNING", null));
         }
         case "GET" -> {
           ObjectNode instance = instances.get(key);
-          return instance == null ? notFound(project, zone, name) : json(200, instance);
+          if (instance == null) {
+            return notFound(project, zone, name);
+          }
+          if ("getGuestAttributes".equals(verb)) {
+            return guestAttributes(project, zone, name, param(request, "queryPath"));
+          }
+          return json(200, instance);
         }
         case "DELETE" -> {
           if (instances.remove(key) == null) {
             return notFound(project, zone, name);
           }
+          guestAttributes.remove(key);
           return json(200, operation(project, zone, "RUNNING", null));
         }
         default -> {
@@ -135,6 +195,45 @@ final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
     } catch (Exception e) {
       return json(400, error(400, "bad body: " + e.getMessage(), "invalid"));
     }
+  }
+
+  private ResponseDefinition guestAttributes(
+      String project, String zone, String name, String queryPath) {
+    String path = queryPath == null ? "" : queryPath;
+    ObjectNode body = JSON.createObjectNode();
+    body.put("kind", "compute#guestAttributes");
+    body.put("queryPath", path);
+    ArrayNode items = body.putObject("queryValue").putArray("items");
+    guestAttributes
+        .getOrDefault(zone + "/" + name, Map.of())
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(path)) {
+                int slash = k.indexOf('/');
+                items
+                    .addObject()
+                    .put("namespace", k.substring(0, slash))
+                    .put("key", k.substring(slash + 1))
+                    .put("value", v);
+              }
+            });
+    if (items.isEmpty()) {
+      return json(
+          404,
+          error(
+              404,
+              "The resource 'projects/"
+                  + project
+                  + "/zones/"
+                  + zone
+                  + "/instances/"
+                  + name
+                  + "/guestAttributes/"
+                  + path
+                  + "' was not found",
+              "notFound"));
+    }
+    return json(200, body);
   }
 
   private ResponseDefinition aggregated(Request request) {
@@ -214,7 +313,7 @@ final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
             "notFound"));
   }
 
-  static ObjectNode error(int code, String message, String reason) {
+  public static ObjectNode error(int code, String message, String reason) {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode error = root.putObject("error");
     error.put("code", code);
@@ -227,7 +326,7 @@ final class FakeComputeEngine implements ResponseDefinitionTransformerV2 {
   }
 
   private static ResponseDefinition json(int status, JsonNode body) {
-    return com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+    return WireMock.aResponse()
         .withStatus(status)
         .withHeader("Content-Type", "application/json")
         .withBody(body.toString())

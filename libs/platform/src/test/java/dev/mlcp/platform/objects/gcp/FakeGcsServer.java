@@ -348,11 +348,13 @@ final class FakeGcsServer implements AutoCloseable {
 
   private void list(HttpExchange ex, String bucket, Map<String, String> q) throws IOException {
     String prefix = q.getOrDefault("prefix", "");
+    String delimiter = q.get("delimiter");
     int max = Integer.parseInt(q.getOrDefault("maxResults", "1000"));
     String token = q.get("pageToken");
     ObjectNode response = JSON.createObjectNode();
     response.put("kind", "storage#objects");
     var items = response.putArray("items");
+    var prefixes = JSON.createArrayNode();
     String last = null;
     boolean more = false;
     synchronized (this) {
@@ -361,16 +363,33 @@ final class FakeGcsServer implements AutoCloseable {
           continue;
         }
         String name = e.getKey().substring(bucket.length() + 1);
-        if (!name.startsWith(prefix) || (token != null && name.compareTo(token) <= 0)) {
+        if (!name.startsWith(prefix)) {
           continue;
         }
-        if (items.size() == max) {
+        // With a delimiter, a name below a sub-prefix is that prefix, listed once (GCS's
+        // maxResults counts items and prefixes together).
+        int at =
+            delimiter == null || delimiter.isEmpty()
+                ? -1
+                : name.indexOf(delimiter, prefix.length());
+        String entry = at < 0 ? name : name.substring(0, at + delimiter.length());
+        if ((token != null && entry.compareTo(token) <= 0) || entry.equals(last)) {
+          continue;
+        }
+        if (items.size() + prefixes.size() == max) {
           more = true;
           break;
         }
-        items.add(object(bucket, name, e.getValue()));
-        last = name;
+        if (at < 0) {
+          items.add(object(bucket, name, e.getValue()));
+        } else {
+          prefixes.add(entry);
+        }
+        last = entry;
       }
+    }
+    if (!prefixes.isEmpty()) {
+      response.set("prefixes", prefixes);
     }
     if (more) {
       response.put("nextPageToken", last);

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2
 import com.github.tomakehurst.wiremock.http.QueryParameter;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -19,9 +20,11 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +36,11 @@ import java.util.regex.Pattern;
  * bodies and jobs that are RUNNING on insert and DONE on the first poll. It is only as good as the
  * overlap of the two SQL dialects, which covers the simple queries the contract uses. insertAll
  * drops rows whose {@code insertId} it has seen (BigQuery does so for about a minute; this stand-in
- * remembers forever). Public, in the test-jar, for services' tests of their rows.
+ * remembers forever). A dry run reports BigQuery's {@code statementType} (SELECT from DuckDB's
+ * parser; otherwise named after the statement's first words, as BigQuery names them) and the bytes
+ * set with {@link #bytesProcessed}; a job whose {@code maximumBytesBilled} is below that fails with
+ * {@code bytesBilledLimitExceeded}. Public, in the test-jar, for services' tests over the real
+ * adapter.
  */
 public final class FakeBigQuery implements ResponseDefinitionTransformerV2, AutoCloseable {
 
@@ -45,9 +52,14 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
       Pattern.compile(
           "/bigquery/v2/projects/([^/]+)(?:/(datasets|jobs)(?:/([^/]+)(?:/tables(?:/([^/]+)(?:/(data|insertAll))?)?)?)?)?");
 
+  private static final Pattern DDL =
+      Pattern.compile("(?is)^\\s*(CREATE|DROP|ALTER)\\s+(OR\\s+REPLACE\\s+)?(TABLE|VIEW|SCHEMA).*");
+  private static final Pattern DML = Pattern.compile("(?is)^\\s*(INSERT|UPDATE|DELETE|MERGE)\\b.*");
+
   private final Connection db;
   private final Map<String, ObjectNode> jobs = new HashMap<>();
-  private final java.util.Set<String> insertIds = new java.util.HashSet<>();
+  private volatile long bytesProcessed;
+  private final Set<String> insertIds = new HashSet<>();
 
   /** A stand-in with an empty in-memory database. */
   public FakeBigQuery() throws SQLException {
@@ -58,6 +70,42 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
       throw new SQLException("the DuckDB driver is missing", e);
     }
     db = DriverManager.getConnection("jdbc:duckdb:");
+  }
+
+  /** What every dry run reports as {@code totalBytesProcessed} (and jobs bill) from now on. */
+  public void bytesProcessed(long bytes) {
+    this.bytesProcessed = bytes;
+  }
+
+  /** BigQuery's statement type of {@code sql}, as far as this fake can tell. */
+  private String statementType(String sql) throws SQLException {
+    try (PreparedStatement ps = db.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+      ps.setString(1, sql);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        JsonNode parsed = JSON.readTree(rs.getString(1));
+        if (!parsed.path("error").asBoolean(true)) {
+          return parsed.path("statements").size() == 1 ? "SELECT" : "SCRIPT";
+        }
+      } catch (IOException e) {
+        throw new SQLException(e);
+      }
+    }
+    String body = sql.strip().replaceAll(";+$", "");
+    if (body.contains(";")) {
+      return "SCRIPT";
+    }
+    Matcher ddl = DDL.matcher(body);
+    if (ddl.matches()) {
+      String verb = ddl.group(1).toUpperCase(Locale.ROOT);
+      String what = ddl.group(3).toUpperCase(Locale.ROOT);
+      return verb
+          + "_"
+          + what
+          + (body.toUpperCase(Locale.ROOT).contains(" AS SELECT") ? "_AS_SELECT" : "");
+    }
+    Matcher dml = DML.matcher(body);
+    return dml.matches() ? dml.group(1).toUpperCase(Locale.ROOT) : "UNKNOWN";
   }
 
   @Override
@@ -110,7 +158,12 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
       }
       if (sub.equals("data")) {
         QueryParameter max = request.queryParameter("maxResults");
-        return tableData(id, table, max.isPresent() ? Integer.parseInt(max.firstValue()) : 100);
+        QueryParameter token = request.queryParameter("pageToken");
+        return tableData(
+            id,
+            table,
+            max.isPresent() ? Integer.parseInt(max.firstValue()) : 100,
+            token.isPresent() ? Integer.parseInt(token.firstValue()) : 0);
       }
       return insertAll(id, table, body(request.getBodyAsString()));
     } catch (Exception e) {
@@ -250,11 +303,14 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
             .executeQuery("SELECT count(*) FROM \"" + dataset + "\".\"" + table + "\"")) {
       rs.next();
       out.put("numRows", Long.toString(rs.getLong(1)));
+      out.put("numBytes", Long.toString(rs.getLong(1) * 64 * cols.size()));
     }
+    out.put("creationTime", "1767225600000");
     return json(out);
   }
 
-  private ResponseDefinition tableData(String dataset, String table, int max) throws SQLException {
+  private ResponseDefinition tableData(String dataset, String table, int max, int offset)
+      throws SQLException {
     List<String[]> cols = columns(dataset, table);
     if (cols.isEmpty()) {
       return error(404, "notFound", "Not found: Table " + dataset + "." + table);
@@ -263,8 +319,20 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
     ArrayNode rows = out.putArray("rows");
     try (ResultSet rs =
         db.createStatement()
-            .executeQuery("SELECT * FROM \"" + dataset + "\".\"" + table + "\" LIMIT " + max)) {
+            .executeQuery(
+                "SELECT * FROM \""
+                    + dataset
+                    + "\".\""
+                    + table
+                    + "\" LIMIT "
+                    + (max + 1)
+                    + " OFFSET "
+                    + offset)) {
       while (rs.next()) {
+        if (rows.size() == max) {
+          out.put("pageToken", Integer.toString(offset + max));
+          break;
+        }
         ArrayNode f = rows.addObject().putArray("f");
         for (int i = 0; i < cols.size(); i++) {
           Object v = rs.getObject(i + 1);
@@ -354,19 +422,40 @@ public final class FakeBigQuery implements ResponseDefinitionTransformerV2, Auto
     job.set("configuration", config.deepCopy());
     try {
       if (config.path("dryRun").asBoolean(false)) {
+        String type = statementType(sql);
         ArrayNode fields = JSON.createArrayNode();
-        try (ResultSet rs = db.createStatement().executeQuery("DESCRIBE " + sql)) {
-          while (rs.next()) {
-            fields
-                .addObject()
-                .put("name", rs.getString("column_name"))
-                .put("type", bqType(rs.getString("column_type")));
+        if (type.equals("SELECT")) {
+          try (ResultSet rs = db.createStatement().executeQuery("DESCRIBE " + sql)) {
+            while (rs.next()) {
+              fields
+                  .addObject()
+                  .put("name", rs.getString("column_name"))
+                  .put("type", bqType(rs.getString("column_type")));
+            }
           }
         }
         job.putObject("status").put("state", "DONE");
         ObjectNode stats = job.putObject("statistics").putObject("query");
-        stats.put("totalBytesProcessed", "0");
+        stats.put("totalBytesProcessed", Long.toString(bytesProcessed));
+        stats.put("statementType", type);
         stats.putObject("schema").set("fields", fields);
+        return json(job);
+      }
+      JsonNode cap = query.path("maximumBytesBilled");
+      if (!cap.isMissingNode() && Long.parseLong(cap.asText()) < bytesProcessed) {
+        ObjectNode status = job.putObject("status");
+        status.put("state", "DONE");
+        status
+            .putObject("errorResult")
+            .put("reason", "bytesBilledLimitExceeded")
+            .put(
+                "message",
+                "Query exceeded limit for bytes billed: "
+                    + cap.asText()
+                    + ". "
+                    + bytesProcessed
+                    + " or higher required.");
+        jobs.put(jobId, job);
         return json(job);
       }
       JsonNode dest = query.path("destinationTable");

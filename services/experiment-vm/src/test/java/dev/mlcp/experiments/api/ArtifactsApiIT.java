@@ -1,0 +1,7 @@
+package dev.mlcp.experiments.api;
+
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/** {@link ArtifactsApiTest} against the packaged application. */
+@QuarkusIntegrationTest
+class ArtifactsApiIT extends ArtifactsApiTest {}
