@@ -62,10 +62,13 @@ public final class PubSubEmulator implements AutoCloseable {
   /** Starts an emulator on a free port for {@code projectId}; ready on return. */
   public static PubSubEmulator start(String projectId) {
     Path jar = locateJar();
-    int port = freePort();
-    PubSubEmulator emulator = new PubSubEmulator(jar, port, projectId, logFile(port));
-    emulator.launch();
-    return emulator;
+    return FreshPorts.launch(
+        () -> {
+          int port = freePort();
+          PubSubEmulator emulator = new PubSubEmulator(jar, port, projectId, logFile(port));
+          emulator.launch();
+          return emulator;
+        });
   }
 
   /** {@code 127.0.0.1:<port>}, the value for {@code mlcp.pubsub.emulator-host}. */
@@ -148,7 +151,7 @@ public final class PubSubEmulator implements AutoCloseable {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
+        throw new FreshPorts.ExitedDuringStartup(
             "Pub/Sub emulator exited with " + process.exitValue() + "; see " + logFile);
       }
       if (answers()) {

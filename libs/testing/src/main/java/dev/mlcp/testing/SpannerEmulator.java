@@ -66,14 +66,17 @@ public final class SpannerEmulator implements AutoCloseable {
   /** Starts an emulator on free ports for {@code projectId}; ready on return. */
   public static SpannerEmulator start(String projectId) {
     Path dir = locate();
-    int grpc = PubSubEmulator.freePort();
-    int rest = PubSubEmulator.freePort();
-    while (rest == grpc) {
-      rest = PubSubEmulator.freePort();
-    }
-    SpannerEmulator emulator = new SpannerEmulator(dir, grpc, rest, projectId, logFile(grpc));
-    emulator.launch();
-    return emulator;
+    return FreshPorts.launch(
+        () -> {
+          int grpc = PubSubEmulator.freePort();
+          int rest = PubSubEmulator.freePort();
+          while (rest == grpc) {
+            rest = PubSubEmulator.freePort();
+          }
+          SpannerEmulator emulator = new SpannerEmulator(dir, grpc, rest, projectId, logFile(grpc));
+          emulator.launch();
+          return emulator;
+        });
   }
 
   /** {@code 127.0.0.1:<grpc port>}, the value of {@code SPANNER_EMULATOR_HOST}. */
@@ -241,7 +244,7 @@ public final class SpannerEmulator implements AutoCloseable {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
+        throw new FreshPorts.ExitedDuringStartup(
             "Spanner emulator exited with " + process.exitValue() + "; see " + logFile);
       }
       if (answers()) {

@@ -362,7 +362,10 @@ public class RolloutEngine {
     }
     ServingStack stack = stack(r);
     ServingStack.Target target = stack.target();
-    Instant since = r.bakeUntil().minusSeconds(Math.max(1, r.spec().bakeSeconds()));
+    // A held step keeps watching: its analysis covers every bake interval since the step began,
+    // so a quiet service gathers the minimum requests instead of being judged on one interval.
+    long bake = Math.max(1, r.spec().bakeSeconds());
+    Instant since = r.bakeUntil().minusSeconds(bake * (1L + r.inconclusive()));
     RequestStats canary = metrics.stats(target, r.service(), r.revision(), since, now);
     String stable = ServiceState.main(r.previous());
     RequestStats baseline =

@@ -29,6 +29,10 @@ final class FakeStack implements ServingStack, RevisionMetrics {
   final Set<String> existing = new HashSet<>();
   final Set<String> unhealthy = new HashSet<>();
   final Map<String, RequestStats> stats = new LinkedHashMap<>();
+
+  /** The analysis windows asked for, per revision, in order. */
+  final Map<String, List<Instant[]>> windows = new LinkedHashMap<>();
+
   final List<String> calls = new ArrayList<>();
   Map<String, Integer> split = new LinkedHashMap<>();
   String fingerprint = null;
@@ -117,6 +121,7 @@ final class FakeStack implements ServingStack, RevisionMetrics {
   @Override
   public synchronized RequestStats stats(
       Target target, String service, String revision, Instant since, Instant until) {
+    windows.computeIfAbsent(revision, k -> new ArrayList<>()).add(new Instant[] {since, until});
     return stats.getOrDefault(revision, RequestStats.none());
   }
 
