@@ -117,7 +117,11 @@ demo_artifact_writer() { # id of the run submitted through the REST API
   fi
 
   step "registry: BigQuery-style queries over the local tables (DuckDB: $STATE_DIR/warehouse.duckdb)"
-  local db="$STATE_DIR/warehouse.duckdb"
+  local db="$STATE_DIR/warehouse.duckdb" flushed
+  # Rows are written off the registration path, in batches; the reconciler (every minute, here
+  # at once) flushes whatever is still pending, so the queries below see every row.
+  flushed=$(curl -sS -X POST "$aw/internal/reconcile" -H "Authorization: Bearer $(mint admin@mlcp.local)") || ok=0
+  say "  POST /internal/reconcile -> $(json '"rows of " + str(d["rowsWritten"]) + " documents written, " + str(d["rowsPending"]) + " pending"' <<<"$flushed")"
   say "  cost per owner per week:"
   "$JAVA" -cp "$HELPER_CP" dev.mlcp.local.WarehouseSql "$db" \
     "SELECT owner, date_trunc('week', finished_at) AS week, CAST(sum(cost_estimate_usd) AS DECIMAL(12, 6)) AS cost_usd, count(*) AS runs FROM (SELECT * FROM mlcp_registry.runs QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY recorded_at) = 1) GROUP BY owner, week ORDER BY week, owner" \

@@ -20,12 +20,14 @@ import dev.mlcp.registry.models.RegistrationService;
 import dev.mlcp.registry.models.RegistryRepository;
 import dev.mlcp.registry.models.RegistrySettings;
 import dev.mlcp.registry.models.Relays;
+import dev.mlcp.registry.models.RowFlusher;
 import dev.mlcp.registry.models.Verifier;
 import dev.mlcp.registry.models.VersionReader;
 import dev.mlcp.state.Document;
 import dev.mlcp.state.DocumentStore;
 import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.web.auth.AuthConfig;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,12 +38,27 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 /** Wires artifact-writer's domain objects from the platform ports and configuration. */
 @ApplicationScoped
 public class RegistryBeans {
+
+  /** The one thread that flushes warehouse rows off the registration path. */
+  private final ExecutorService rowWriter =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "registry-row-flusher");
+            t.setDaemon(true);
+            return t;
+          });
+
+  void onStop(@Observes ShutdownEvent event) {
+    rowWriter.shutdown();
+  }
 
   /** Checks the configuration when the application starts, naming the key at fault. */
   void onStart(@Observes StartupEvent event, RegistryConfig config, AnalyticsConfig analytics) {
@@ -154,8 +171,15 @@ public class RegistryBeans {
 
   @Produces
   @Singleton
-  GateService gate(RegistryRepository repo, Relays relays, Analytics analytics, Clock clock) {
-    return new GateService(repo, relays, analytics, clock);
+  RowFlusher rowFlusher(
+      RegistryRepository repo, ObjectStore store, RegistrySettings settings, Analytics analytics) {
+    return new RowFlusher(repo, store, settings, analytics, rowWriter);
+  }
+
+  @Produces
+  @Singleton
+  GateService gate(RegistryRepository repo, Relays relays, RowFlusher rows, Clock clock) {
+    return new GateService(repo, relays, rows, clock);
   }
 
   @Produces
@@ -164,12 +188,12 @@ public class RegistryBeans {
       RegistryRepository repo,
       ObjectStore store,
       Relays relays,
-      Analytics analytics,
+      RowFlusher rows,
       GateService gate,
       RegistrySettings settings,
       IdGenerator ids,
       Clock clock) {
-    return new EvaluationService(repo, store, relays, analytics, gate, settings, ids, clock);
+    return new EvaluationService(repo, store, relays, rows, gate, settings, ids, clock);
   }
 
   @Produces
@@ -178,7 +202,7 @@ public class RegistryBeans {
       RegistryRepository repo,
       ObjectStore store,
       Publishers publishers,
-      Analytics analytics,
+      RowFlusher rows,
       GateService gate,
       EvaluationService evaluations,
       Relays relays,
@@ -191,7 +215,7 @@ public class RegistryBeans {
         store,
         new Copier(store, settings.copyMode()),
         publishers,
-        analytics,
+        rows,
         gate,
         evaluations,
         relays,
@@ -236,10 +260,10 @@ public class RegistryBeans {
       RegistryRepository repo,
       RegistrationService registrations,
       EvaluationService evaluations,
-      GateService gate,
+      RowFlusher rows,
       Relays relays,
       Clock clock) {
-    return new Reconciler(repo, registrations, evaluations, gate, relays, clock);
+    return new Reconciler(repo, registrations, evaluations, rows, relays, clock);
   }
 
   private static ObjectUri uri(String key, String value) {

@@ -13,6 +13,7 @@ import dev.mlcp.platform.warehouse.Warehouse;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,6 +177,32 @@ public final class Analytics {
       int fileCount,
       Instant registeredAt,
       List<MetricPoint> points) {
+    Batch batch = new Batch();
+    registrationRows(
+        batch, run, version, number, uri, sha256, sizeBytes, fileCount, registeredAt, points);
+    write(batch);
+  }
+
+  /**
+   * Adds a registered run's rows to {@code batch}: see {@link #registration}.
+   *
+   * @param version {@code v<n>}
+   * @param number n
+   * @param uri the version's prefix
+   * @param sha256 the manifest's SHA-256
+   * @param points the run's metric values
+   */
+  public void registrationRows(
+      Batch batch,
+      RunEvent.Succeeded run,
+      String version,
+      int number,
+      String uri,
+      String sha256,
+      long sizeBytes,
+      int fileCount,
+      Instant registeredAt,
+      List<MetricPoint> points) {
     Instant now = clock.instant();
     RunProvenance p = run.provenance();
     Machine m = run.machine();
@@ -202,7 +229,7 @@ public final class Analytics {
     r.put("requested_via", p == null ? null : p.requestedVia());
     r.put("requested_by", p == null ? null : p.requestedBy());
     r.put("recorded_at", now);
-    insert(Table.RUNS, List.of(new KeyedRow((String) r.get("row_key"), r)));
+    batch.add(Table.RUNS, r);
 
     Map<String, Object> u = new LinkedHashMap<>();
     u.put("row_key", run.runId() + "/resource_usage");
@@ -214,9 +241,8 @@ public final class Analytics {
     u.put("max_rss_bytes", use.maxRssBytes());
     u.put("gpu_seconds", use.gpuSeconds());
     u.put("recorded_at", now);
-    insert(Table.RESOURCE_USAGE, List.of(new KeyedRow((String) u.get("row_key"), u)));
+    batch.add(Table.RESOURCE_USAGE, u);
 
-    List<KeyedRow> metricRows = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
       MetricPoint point = points.get(i);
       Map<String, Object> row = new LinkedHashMap<>();
@@ -228,9 +254,8 @@ public final class Analytics {
       row.put("value", point.value());
       row.put("step", point.step() == null ? null : (long) point.step());
       row.put("recorded_at", now);
-      metricRows.add(new KeyedRow((String) row.get("row_key"), row));
+      batch.add(Table.METRICS, row);
     }
-    insert(Table.METRICS, metricRows);
 
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("row_key", run.name() + "/" + number + "/version");
@@ -244,7 +269,7 @@ public final class Analytics {
     v.put("size_bytes", sizeBytes);
     v.put("file_count", (long) fileCount);
     v.put("registered_at", registeredAt);
-    insert(Table.MODEL_VERSIONS, List.of(new KeyedRow((String) v.get("row_key"), v)));
+    batch.add(Table.MODEL_VERSIONS, v);
   }
 
   /**
@@ -262,7 +287,22 @@ public final class Analytics {
       String runId,
       Map<String, Double> metrics,
       Instant landedAt) {
-    List<KeyedRow> rows = new ArrayList<>();
+    Batch batch = new Batch();
+    evaluationRows(batch, id, model, version, evaluator, image, runId, metrics, landedAt);
+    write(batch);
+  }
+
+  /** Adds a landed evaluation's rows to {@code batch}: see {@link #evaluation}. */
+  public void evaluationRows(
+      Batch batch,
+      String id,
+      String model,
+      String version,
+      String evaluator,
+      String image,
+      String runId,
+      Map<String, Double> metrics,
+      Instant landedAt) {
     int i = 0;
     for (Map.Entry<String, Double> e : metrics.entrySet()) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -276,9 +316,8 @@ public final class Analytics {
       row.put("metric", e.getKey());
       row.put("value", e.getValue());
       row.put("landed_at", landedAt);
-      rows.add(new KeyedRow((String) row.get("row_key"), row));
+      batch.add(Table.EVALUATIONS, row);
     }
-    insert(Table.EVALUATIONS, rows);
   }
 
   /**
@@ -287,7 +326,13 @@ public final class Analytics {
    * @param moves the moves, each (sequence, from, to, by, via, reason, at)
    */
   public void aliasMoves(String model, String alias, List<AliasMoveRow> moves) {
-    List<KeyedRow> rows = new ArrayList<>();
+    Batch batch = new Batch();
+    aliasMoveRows(batch, model, alias, moves);
+    write(batch);
+  }
+
+  /** Adds the rows of moves of one alias to {@code batch}: see {@link #aliasMoves}. */
+  public void aliasMoveRows(Batch batch, String model, String alias, List<AliasMoveRow> moves) {
     for (AliasMoveRow m : moves) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("row_key", model + "/" + alias + "/" + m.sequence());
@@ -300,15 +345,51 @@ public final class Analytics {
       row.put("via", m.via());
       row.put("reason", m.reason());
       row.put("moved_at", m.at());
-      rows.add(new KeyedRow((String) row.get("row_key"), row));
+      batch.add(Table.ALIAS_HISTORY, row);
     }
-    insert(Table.ALIAS_HISTORY, rows);
   }
 
-  private void insert(Table table, List<KeyedRow> rows) {
-    for (int from = 0; from < rows.size(); from += BATCH) {
-      warehouse.insertRowsOnce(
-          id(table), table.schema(), rows.subList(from, Math.min(rows.size(), from + BATCH)));
+  /**
+   * Writes {@code batch}: one insert request per table and {@value #BATCH} rows, each row with its
+   * {@code row_key} as insert id, so writing a batch again (after a failure part way) adds nothing.
+   */
+  public void write(Batch batch) {
+    for (Map.Entry<Table, List<KeyedRow>> e : batch.rows.entrySet()) {
+      List<KeyedRow> rows = e.getValue();
+      for (int from = 0; from < rows.size(); from += BATCH) {
+        warehouse.insertRowsOnce(
+            id(e.getKey()),
+            e.getKey().schema(),
+            rows.subList(from, Math.min(rows.size(), from + BATCH)));
+      }
+    }
+  }
+
+  /**
+   * Rows gathered per table, from one document or many, so that many registrations cost one insert
+   * request per table instead of four each.
+   */
+  public static final class Batch {
+    private final Map<Table, List<KeyedRow>> rows = new EnumMap<>(Table.class);
+
+    void add(Table table, Map<String, Object> row) {
+      rows.computeIfAbsent(table, t -> new ArrayList<>())
+          .add(new KeyedRow((String) row.get("row_key"), row));
+    }
+
+    /** Adds every row of {@code other}. */
+    public void addAll(Batch other) {
+      other.rows.forEach((t, r) -> rows.computeIfAbsent(t, x -> new ArrayList<>()).addAll(r));
+    }
+
+    /** How many rows it holds. */
+    public int size() {
+      return rows.values().stream().mapToInt(List::size).sum();
+    }
+
+    /** Its rows of {@code table}, in the order added. */
+    public List<KeyedRow> rows(Table table) {
+      return List.copyOf(rows.getOrDefault(table, List.of()));
     }
   }
 

@@ -6,7 +6,6 @@ import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.ids.IdGenerator;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
-import dev.mlcp.registry.analytics.Analytics;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,7 +30,7 @@ public final class EvaluationService {
   private final RegistryRepository repo;
   private final ObjectStore store;
   private final Relays relays;
-  private final Analytics analytics;
+  private final RowFlusher rows;
   private final GateService gate;
   private final RegistrySettings settings;
   private final IdGenerator ids;
@@ -41,7 +40,7 @@ public final class EvaluationService {
       RegistryRepository repo,
       ObjectStore store,
       Relays relays,
-      Analytics analytics,
+      RowFlusher rows,
       GateService gate,
       RegistrySettings settings,
       IdGenerator ids,
@@ -49,7 +48,7 @@ public final class EvaluationService {
     this.repo = repo;
     this.store = store;
     this.relays = relays;
-    this.analytics = analytics;
+    this.rows = rows;
     this.gate = gate;
     this.settings = settings;
     this.ids = ids;
@@ -214,7 +213,7 @@ public final class EvaluationService {
       return Optional.of(after);
     }
     LOG.infof("evaluation %s landed from %s: %s", id, run.runId(), after.metrics());
-    writeRows(id);
+    rows.flushSoon();
     ModelVersion v = repo.version(e.model(), e.version());
     if (!v.passedGate()) {
       gate.run(e.model(), e.version(), "evaluation " + id);
@@ -250,29 +249,6 @@ public final class EvaluationService {
       throw new java.io.UncheckedIOException(ex);
     }
     return Metrics.parse(bytes);
-  }
-
-  /** Writes the {@code evaluations} rows of a landed evaluation, once. */
-  public void writeRows(String id) {
-    Evaluation e = repo.evaluations().find(id).orElse(null);
-    if (e == null || e.state() != Evaluation.EvaluationState.LANDED || e.rowsWritten()) {
-      return;
-    }
-    try {
-      analytics.evaluation(
-          e.id(),
-          e.model(),
-          Names.versionName(e.version()),
-          e.evaluator().name(),
-          e.evaluator().image(),
-          e.runId(),
-          e.metrics(),
-          e.updatedAt());
-      repo.evaluations().update(id, Evaluation::withRowsWritten);
-    } catch (PlatformException ex) {
-      LOG.warnf(
-          "evaluations rows of %s not written (%s); the reconciler writes them", id, ex.kind());
-    }
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.mlcp.registry.models;
 
-import dev.mlcp.platform.PlatformException;
-import dev.mlcp.registry.analytics.Analytics;
 import dev.mlcp.state.Change;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,13 +26,13 @@ public final class GateService {
 
   private final RegistryRepository repo;
   private final Relays relays;
-  private final Analytics analytics;
+  private final RowFlusher rows;
   private final Clock clock;
 
-  public GateService(RegistryRepository repo, Relays relays, Analytics analytics, Clock clock) {
+  public GateService(RegistryRepository repo, Relays relays, RowFlusher rows, Clock clock) {
     this.repo = repo;
     this.relays = relays;
-    this.analytics = analytics;
+    this.rows = rows;
     this.clock = clock;
   }
 
@@ -150,31 +148,6 @@ public final class GateService {
         .flatMap(a -> repo.versions().find(ModelVersion.idOf(model, a.version())));
   }
 
-  /** Writes the {@code alias_history} rows of moves not yet in the warehouse. */
-  public void writeRows(String aliasId) {
-    Alias a = repo.aliases().find(aliasId).orElse(null);
-    if (a == null || !a.rowsPending()) {
-      return;
-    }
-    List<Analytics.AliasMoveRow> rows =
-        a.history().stream()
-            .filter(mv -> mv.sequence() > a.rowsThrough())
-            .map(
-                mv ->
-                    new Analytics.AliasMoveRow(
-                        mv.sequence(),
-                        mv.fromVersion() == 0 ? null : Names.versionName(mv.fromVersion()),
-                        Names.versionName(mv.toVersion()),
-                        mv.by(),
-                        mv.via(),
-                        mv.reason(),
-                        mv.at()))
-            .toList();
-    analytics.aliasMoves(a.model(), a.name(), rows);
-    long through = a.sequence();
-    repo.aliases().update(aliasId, x -> x.rowsWritten(through));
-  }
-
   private Alias move(ModelVersion version, String alias, String by, Alias.Via via, String reason) {
     Instant now = clock.instant();
     RegistryRepository.createOrFind(repo.aliases(), Alias.unset(version.model(), alias, now));
@@ -194,12 +167,7 @@ public final class GateService {
           version.name(),
           by,
           via.wireName());
-      try {
-        writeRows(id);
-      } catch (PlatformException e) {
-        LOG.warnf(
-            "alias_history rows of %s not written (%s); the reconciler writes them", id, e.kind());
-      }
+      rows.flushSoon();
     }
     return moved.after();
   }

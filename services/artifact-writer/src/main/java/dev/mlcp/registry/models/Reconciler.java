@@ -1,6 +1,5 @@
 package dev.mlcp.registry.models;
 
-import dev.mlcp.platform.PlatformException;
 import java.time.Clock;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -8,8 +7,8 @@ import org.jboss.logging.Logger;
 /**
  * What {@code POST /internal/reconcile} does every minute: publishes every pending event (outbox),
  * resumes registrations whose worker died (their lease expired) from the step they reached, expires
- * evaluations whose run never reported, and writes warehouse rows that could not be written when
- * their change was made.
+ * evaluations whose run never reported, and flushes the warehouse rows still pending (a batch of
+ * many documents per insert; see {@link RowFlusher}).
  */
 public final class Reconciler {
   private static final Logger LOG = Logger.getLogger(Reconciler.class);
@@ -17,7 +16,7 @@ public final class Reconciler {
   private final RegistryRepository repo;
   private final RegistrationService registrations;
   private final EvaluationService evaluations;
-  private final GateService gate;
+  private final RowFlusher rows;
   private final Relays relays;
   private final Clock clock;
 
@@ -25,13 +24,13 @@ public final class Reconciler {
       RegistryRepository repo,
       RegistrationService registrations,
       EvaluationService evaluations,
-      GateService gate,
+      RowFlusher rows,
       Relays relays,
       Clock clock) {
     this.repo = repo;
     this.registrations = registrations;
     this.evaluations = evaluations;
-    this.gate = gate;
+    this.rows = rows;
     this.relays = relays;
     this.clock = clock;
   }
@@ -45,6 +44,8 @@ public final class Reconciler {
    * @param unfinished registrations still unfinished (leased by a live worker, or failing)
    * @param expiredEvaluations evaluations expired
    * @param rowsWritten documents whose warehouse rows were written
+   * @param rowsPending documents whose rows could not be written (the warehouse is down or refused
+   *     them): still pending
    */
   public record Report(
       int published,
@@ -52,7 +53,8 @@ public final class Reconciler {
       int resumed,
       int unfinished,
       int expiredEvaluations,
-      int rowsWritten) {}
+      int rowsWritten,
+      int rowsPending) {}
 
   /** One pass; safe to run concurrently with handlers and other passes. */
   public Report reconcile() {
@@ -81,20 +83,14 @@ public final class Reconciler {
       }
     }
     int expired = evaluations.expireOverdue();
-    int rows = 0;
-    for (String id : repo.aliases().ids(RegistryRepository.ROWS, RegistryRepository.YES).toList()) {
-      try {
-        gate.writeRows(id);
-        rows++;
-      } catch (PlatformException e) {
-        LOG.warnf("alias_history rows of %s not written: %s", id, e.getMessage());
-      }
-    }
-    for (String id :
-        repo.evaluations().ids(RegistryRepository.ROWS, RegistryRepository.YES).toList()) {
-      evaluations.writeRows(id);
-      rows++;
-    }
-    return new Report(drained.published(), drained.failed(), resumed, unfinished, expired, rows);
+    RowFlusher.Flushed flushed = rows.flush();
+    return new Report(
+        drained.published(),
+        drained.failed(),
+        resumed,
+        unfinished,
+        expired,
+        flushed.documents(),
+        flushed.failed());
   }
 }

@@ -43,6 +43,8 @@ import java.util.Map;
  * @param updatedAt last change
  * @param history every state change, oldest first
  * @param outbox events not yet published
+ * @param rowsPending whether its warehouse rows are still to be written (by the {@link RowFlusher},
+ *     off the registration's path): set in the same write as RECORDED, cleared once they are in
  */
 public record Registration(
     String id,
@@ -63,7 +65,8 @@ public record Registration(
     Instant createdAt,
     Instant updatedAt,
     List<Step> history,
-    Outbox outbox)
+    Outbox outbox,
+    boolean rowsPending)
     implements Document<Registration> {
 
   public Registration {
@@ -117,7 +120,8 @@ public record Registration(
         now,
         now,
         List.of(new Step(RegistrationState.RECEIVED, now)),
-        Outbox.empty());
+        Outbox.empty(),
+        false);
   }
 
   @Override
@@ -195,12 +199,28 @@ public record Registration(
     return b.build().moveTo(RegistrationState.COPIED, now);
   }
 
-  /** COPIED → RECORDED: the version is REGISTERED and the warehouse rows written. */
+  /**
+   * COPIED → RECORDED: the version is REGISTERED, and its warehouse rows are pending: what they
+   * hold is durable (this event and the version's immutable files), so the {@link RowFlusher}
+   * writes them in batches later, and a warehouse that is slow or down holds no registration up.
+   */
   public Registration recorded(Instant now) {
     if (state != RegistrationState.COPIED) {
       return this;
     }
-    return moveTo(RegistrationState.RECORDED, now);
+    Builder b = moveTo(RegistrationState.RECORDED, now).toBuilder();
+    b.rowsPending = true;
+    return b.build();
+  }
+
+  /** Its warehouse rows are written (in any state: the registration may be DONE by then). */
+  public Registration rowsWritten() {
+    if (!rowsPending) {
+      return this;
+    }
+    Builder b = toBuilder();
+    b.rowsPending = false;
+    return b.build();
   }
 
   /** RECORDED → DONE: the gate ran and staging is deleted; the lease ends. */
@@ -269,6 +289,7 @@ public record Registration(
     b.updatedAt = updatedAt;
     b.history = history;
     b.outbox = outbox;
+    b.rowsPending = rowsPending;
     return b;
   }
 
@@ -293,6 +314,7 @@ public record Registration(
     private Instant updatedAt;
     private List<Step> history;
     private Outbox outbox;
+    private boolean rowsPending;
 
     Registration build() {
       return new Registration(
@@ -314,7 +336,8 @@ public record Registration(
           createdAt,
           updatedAt,
           history,
-          outbox);
+          outbox,
+          rowsPending);
     }
   }
 }

@@ -9,7 +9,6 @@ import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
-import dev.mlcp.registry.analytics.Analytics;
 import dev.mlcp.state.Change;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +26,9 @@ import org.jboss.logging.Logger;
  * Registration} made under its lease, and each step's writes are idempotent (conditional creates,
  * rows with insert ids), so a worker that dies is resumed from the step it reached: by the same
  * event redelivered, or by the reconciler. Staging is deleted only after the version and its rows
- * are durable.
+ * are durable: the rows are pending on the registration (what they hold is this event and the
+ * version's immutable files) and the {@link RowFlusher} writes them in batches, so the warehouse is
+ * never on the registration's path.
  */
 public final class RegistrationService {
   private static final Logger LOG = Logger.getLogger(RegistrationService.class);
@@ -43,7 +44,7 @@ public final class RegistrationService {
   private final ObjectStore store;
   private final Copier copier;
   private final Publishers publishers;
-  private final Analytics analytics;
+  private final RowFlusher rows;
   private final GateService gate;
   private final EvaluationService evaluations;
   private final Relays relays;
@@ -57,7 +58,7 @@ public final class RegistrationService {
       ObjectStore store,
       Copier copier,
       Publishers publishers,
-      Analytics analytics,
+      RowFlusher rows,
       GateService gate,
       EvaluationService evaluations,
       Relays relays,
@@ -69,7 +70,7 @@ public final class RegistrationService {
     this.store = store;
     this.copier = copier;
     this.publishers = publishers;
-    this.analytics = analytics;
+    this.rows = rows;
     this.gate = gate;
     this.evaluations = evaluations;
     this.relays = relays;
@@ -330,7 +331,7 @@ public final class RegistrationService {
     return rejected;
   }
 
-  // ---- COPIED: the version is registered and its rows written -----------------------------
+  // ---- COPIED: the version is registered, its rows pending (written off this path) --------
 
   private Registration record(Registration r, String holder) {
     String id = ModelVersion.idOf(r.model(), r.version());
@@ -342,30 +343,11 @@ public final class RegistrationService {
                 x -> x.register(r.manifestSha256(), r.sizeBytes(), r.fileCount(), r.metrics(), now))
             .after();
     relays.versions().drain(id);
-    List<Analytics.MetricPoint> points = new ArrayList<>();
-    try {
-      Metrics metrics =
-          Metrics.parse(
-              readSmall(settings.versionPrefix(r.model(), r.version()).resolve("metrics.json")));
-      metrics
-          .points()
-          .forEach(p -> points.add(new Analytics.MetricPoint(p.name(), p.step(), p.value())));
-    } catch (Metrics.MalformedException e) {
-      throw new IllegalStateException("the version's metrics.json changed after admission", e);
-    }
-    analytics.registration(
-        r.run(),
-        v.name(),
-        v.number(),
-        v.uri(),
-        v.manifestSha256(),
-        v.sizeBytes(),
-        v.fileCount(),
-        v.registeredAt(),
-        points);
     LOG.infof(
         "%s %s registered from %s (sha256 %s)", r.model(), v.name(), r.id(), v.manifestSha256());
-    return step(r.id(), holder, x -> x.recorded(clock.instant()));
+    Registration recorded = step(r.id(), holder, x -> x.recorded(clock.instant()));
+    rows.flushSoon();
+    return recorded;
   }
 
   // ---- RECORDED: the gate, then staging goes ------------------------------------------------

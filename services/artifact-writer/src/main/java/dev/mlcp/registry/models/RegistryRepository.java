@@ -79,7 +79,9 @@ public final class RegistryRepository {
             "registrations",
             Registration.class,
             json,
-            List.of(Index.single(ACTIVE, r -> r.state().terminal() ? null : YES)));
+            List.of(
+                Index.single(ACTIVE, r -> r.state().terminal() ? null : YES),
+                Index.single(ROWS, r -> r.rowsPending() ? YES : null)));
     evaluations =
         new DocumentStore<>(
             store,

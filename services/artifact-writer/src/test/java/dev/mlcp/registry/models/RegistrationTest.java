@@ -366,7 +366,7 @@ class RegistrationTest {
   }
 
   @Test
-  void staging_is_kept_until_the_rows_are_durable_and_the_reconciler_finishes_the_registration() {
+  void a_warehouse_that_is_down_holds_no_registration_up_and_the_reconciler_writes_its_rows() {
     FlakyWarehouse warehouse = new FlakyWarehouse(dir.resolve("w.duckdb"));
     RegistryFixture base = new RegistryFixture(dir);
     RegistryFixture f =
@@ -381,22 +381,27 @@ class RegistrationTest {
     f.stageModel(runId(30), 0.9);
     warehouse.down = true;
 
-    assertThatThrownBy(() -> f.registrations.onSucceeded(f.ciRun(runId(30), "durable")))
-        .isInstanceOf(PlatformException.class);
+    Registration r = f.registrations.onSucceeded(f.ciRun(runId(30), "durable")).orElseThrow();
 
-    Registration stuck = f.repo.registrations().find(runId(30)).orElseThrow();
-    assertThat(stuck.state()).isEqualTo(Registration.RegistrationState.COPIED);
-    assertThat(stuck.leaseHolder()).as("lease released for a retry").isNull();
-    assertThat(f.store.listAll(f.staging(runId(30))).count()).as("staging kept").isEqualTo(3);
+    assertThat(r.state()).isEqualTo(Registration.RegistrationState.DONE);
+    assertThat(r.rowsPending()).as("its rows wait for the warehouse").isTrue();
+    assertThat(f.events(ModelEvent.Registered.class)).hasSize(1);
+    assertThat(f.store.listAll(f.staging(runId(30))).count())
+        .as("staging goes: the rows' content is the event and the version's immutable files")
+        .isZero();
+    assertThat(warehouse.count("runs")).isZero();
+    assertThat(f.reconciler.reconcile().rowsPending()).isEqualTo(1);
 
     warehouse.down = false;
     Reconciler.Report report = f.reconciler.reconcile();
 
-    assertThat(report.resumed()).isEqualTo(1);
-    assertThat(f.repo.registrations().find(runId(30)).orElseThrow().state())
-        .isEqualTo(Registration.RegistrationState.DONE);
-    assertThat(f.store.listAll(f.staging(runId(30))).count()).isZero();
-    assertThat(f.events(ModelEvent.Registered.class)).hasSize(1);
+    assertThat(report.rowsWritten()).isEqualTo(1);
+    assertThat(report.rowsPending()).isZero();
+    assertThat(f.repo.registrations().find(runId(30)).orElseThrow().rowsPending()).isFalse();
+    assertThat(warehouse.count("runs")).isEqualTo(1);
+    assertThat(warehouse.count("metrics")).isEqualTo(4);
+    assertThat(warehouse.count("resource_usage")).isEqualTo(1);
+    assertThat(warehouse.count("model_versions")).isEqualTo(1);
   }
 
   @Test

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -59,6 +60,7 @@ public final class RegistryFixture {
   public final RegistryRepository repo;
   public final Relays relays;
   public final Analytics analytics;
+  public final RowFlusher rows;
   public final GateService gate;
   public final EvaluationService evaluations;
   public final RegistrationService registrations;
@@ -79,7 +81,10 @@ public final class RegistryFixture {
         dir);
   }
 
-  /** A fixture over the given store and warehouse. */
+  /**
+   * A fixture over the given store and warehouse; rows are flushed on the caller's thread and a
+   * version holds at most 100 files.
+   */
   public RegistryFixture(
       MutableClock clock,
       ObjectStore store,
@@ -88,6 +93,26 @@ public final class RegistryFixture {
       AtomicBoolean pubsubDown,
       RegistrySettings.CopyMode mode,
       Path dir) {
+    this(clock, store, warehouse, published, pubsubDown, mode, dir, Runnable::run, 100);
+  }
+
+  /**
+   * A fixture over the given store and warehouse.
+   *
+   * @param rowExecutor where {@link RowFlusher#flushSoon} flushes; one that drops its tasks is a
+   *     process that dies before it flushes
+   * @param maxFiles files per version ({@code mlcp.registry.max-files})
+   */
+  public RegistryFixture(
+      MutableClock clock,
+      ObjectStore store,
+      Warehouse warehouse,
+      List<PendingEvent> published,
+      AtomicBoolean pubsubDown,
+      RegistrySettings.CopyMode mode,
+      Path dir,
+      Executor rowExecutor,
+      int maxFiles) {
     this.clock = clock;
     this.store =
         store != null ? store : new LocalDirectoryObjectStore(dir.resolve("objects"), clock);
@@ -100,7 +125,7 @@ public final class RegistryFixture {
             ObjectUri.parse("gs://mlcp-test-staging/staging/"),
             mode,
             SOURCE,
-            100,
+            maxFiles,
             1024 * 1024,
             Duration.ofMinutes(10),
             Duration.ofHours(48),
@@ -121,16 +146,16 @@ public final class RegistryFixture {
             new PriceTable(Map.of("n1-standard-4", 0.19), Map.of(), 0.35),
             clock);
     UlidIdGenerator ids = new UlidIdGenerator(clock, new SecureRandom());
-    gate = new GateService(repo, relays, analytics, clock);
-    evaluations =
-        new EvaluationService(repo, this.store, relays, analytics, gate, settings, ids, clock);
+    rows = new RowFlusher(repo, this.store, settings, analytics, rowExecutor);
+    gate = new GateService(repo, relays, rows, clock);
+    evaluations = new EvaluationService(repo, this.store, relays, rows, gate, settings, ids, clock);
     registrations =
         new RegistrationService(
             repo,
             this.store,
             new Copier(this.store, mode),
             new Publishers(List.of("//cloudbuild/*"), Set.of("admin@example.com")),
-            analytics,
+            rows,
             gate,
             evaluations,
             relays,
@@ -141,13 +166,21 @@ public final class RegistryFixture {
     models = new ModelService(repo, clock, 20);
     verifier = new Verifier(repo, this.store, json, clock);
     lineage = new LineageService(repo, this.store, evaluations, json);
-    reconciler = new Reconciler(repo, registrations, evaluations, gate, relays, clock);
+    reconciler = new Reconciler(repo, registrations, evaluations, rows, relays, clock);
   }
 
   /** A second replica of the service over the same store, warehouse, clock and event sink. */
   public RegistryFixture replica() {
     return new RegistryFixture(
-        clock, store, warehouse, published, pubsubDown, settings.copyMode(), null);
+        clock,
+        store,
+        warehouse,
+        published,
+        pubsubDown,
+        settings.copyMode(),
+        null,
+        Runnable::run,
+        settings.maxFiles());
   }
 
   private <D extends Document<D>> OutboxRelay<D> relay(DocumentStore<D> documents) {

@@ -43,13 +43,19 @@ import java.util.zip.CRC32C;
  * {@link ObjectStore} on a directory: {@code gs://bucket/name} is the file {@code
  * <root>/<bucket>/<name>}; each object's generation and checksums live in a sidecar file under
  * {@code <root>/.mlcp-meta/}. Content is streamed to a temporary file first; the precondition check
- * and the rename into place happen under a per-bucket lock that holds across threads and processes,
- * so exactly one of several racing conditional writes wins.
+ * and the rename into place happen under a lock that holds across threads and processes, so exactly
+ * one of several racing conditional writes wins. Locks are per object (one of {@value
+ * #LOCK_STRIPES} lock files per bucket, chosen by the object's name), as GCS preconditions are:
+ * writes to different objects do not wait for each other (a lock per bucket made every state write
+ * of a busy service queue behind one file lock).
  */
 public final class LocalDirectoryObjectStore implements ObjectStore {
 
   private static final String META_DIR = ".mlcp-meta";
   private static final int BUFFER = 256 * 1024;
+
+  /** Lock files per bucket; an object's lock is one of them, by the hash of its name. */
+  static final int LOCK_STRIPES = 64;
 
   private final Path root;
   private final Clock clock;
@@ -98,7 +104,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
           size += n;
         }
       }
-      try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri.bucket()))) {
+      try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri))) {
         Optional<Meta> current = readMeta(uri);
         check(uri, condition, current);
         long generation = nextGeneration(current);
@@ -129,7 +135,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   @Override
   public ObjectRead read(ObjectUri uri) {
     requireObject(uri);
-    try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri.bucket()))) {
+    try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri))) {
       Meta meta = readMeta(uri).orElseThrow(() -> PlatformException.notFound(uri.toString()));
       // The open channel keeps reading this version even if a later write renames over it.
       FileChannel channel = FileChannel.open(dataPath(uri), StandardOpenOption.READ);
@@ -267,7 +273,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   @Override
   public boolean delete(ObjectUri uri, WriteCondition condition) {
     requireObject(uri);
-    try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri.bucket()))) {
+    try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(uri))) {
       if (condition instanceof WriteCondition.GenerationMatch) {
         check(uri, condition, readMeta(uri));
       }
@@ -304,8 +310,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
         .resolve(uri.name() + ".json");
   }
 
-  private Path lockFile(String bucket) {
-    return root.resolve(META_DIR).resolve("locks").resolve(bucket + ".lock");
+  private Path lockFile(ObjectUri uri) {
+    int stripe = Math.floorMod(uri.name().hashCode(), LOCK_STRIPES);
+    return root.resolve(META_DIR).resolve("locks").resolve(uri.bucket()).resolve(stripe + ".lock");
   }
 
   private Optional<Meta> readMeta(ObjectUri uri) throws IOException {
