@@ -95,6 +95,40 @@ class LocalProcessInstancesTest extends InstancesContract {
   }
 
   @Test
+  void a_process_of_the_vm_still_writing_into_its_directory_does_not_fail_the_delete()
+      throws Exception {
+    // A writer that escaped the agent's process tree (double fork) keeps creating files in the
+    // instance's directory while the delete walks it, as a VM's ending processes can.
+    Path writerPid = state.resolve("writer.pid");
+    Files.writeString(
+        agent,
+        "#!/bin/bash\n"
+            + "( ( echo $BASHPID > \"$(dirname \"$0\")/writer.pid\"; "
+            + "while :; do : > \"w-$RANDOM\"; done ) & )\n"
+            + "exec sleep 60\n");
+    instances.create(spec("run-writer", Map.of("mlcp-run", "run-writer")));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!(Files.exists(writerPid) && Files.size(writerPid) > 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    long pid = Long.parseLong(Files.readString(writerPid).trim());
+    try {
+      assertThat(instances.delete(zone(), "run-writer")).isTrue();
+      assertThat(instances.get(zone(), "run-writer")).isEmpty();
+      assertThat(instances.listAll(InstanceFilter.all())).isEmpty();
+      assertThat(instances.delete(zone(), "run-writer")).isFalse();
+    } finally {
+      ProcessHandle.of(pid)
+          .ifPresent(
+              writer -> {
+                writer.destroyForcibly();
+                writer.onExit().join();
+              });
+    }
+  }
+
+  @Test
   void a_guest_attribute_is_written_only_with_the_instances_own_token() throws Exception {
     instances.create(notebookSpec("nb-own"));
     instances.create(notebookSpec("nb-other"));

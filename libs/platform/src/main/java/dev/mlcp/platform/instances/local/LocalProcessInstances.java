@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -63,6 +64,10 @@ public final class LocalProcessInstances implements Instances {
 
   private static final Logger LOG = Logger.getLogger(LocalProcessInstances.class.getName());
   private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+
+  /** Where deleted instances' directories go before they are removed (not a valid name). */
+  private static final String DELETED_DIR = ".deleted";
+
   private static final String TOKEN_FILE = "agent.token";
   private static final String GUEST_ATTRIBUTES_FILE = "guest-attributes.json";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -355,8 +360,54 @@ public final class LocalProcessInstances implements Instances {
       shipper.ship(
           root.resolve(name), state.get().spec().metadata().get(support.logKeyAttribute()), true);
     }
-    deleteTree(root.resolve(name));
+    discard(root.resolve(name));
     return true;
+  }
+
+  /**
+   * Moves an instance's directory out of the way in one rename (the instance is gone from then on),
+   * then removes it. A process of the VM that was still ending can add a file while the tree is
+   * walked; the removal is retried, and what still will not go is left under {@code .deleted/},
+   * which no listing reads, and swept by the next delete.
+   */
+  private void discard(Path dir) {
+    Path trash = root.resolve(DELETED_DIR);
+    Path moved = trash.resolve(dir.getFileName() + "-" + System.nanoTime());
+    try {
+      Files.createDirectories(trash);
+      Files.move(dir, moved, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return; // already gone
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+    try (Stream<Path> leftovers = Files.list(trash)) {
+      for (Path p : leftovers.toList()) {
+        removeTree(p);
+      }
+    } catch (IOException e) {
+      LOG.fine(() -> "cannot list " + trash + ": " + e);
+    }
+  }
+
+  private static void removeTree(Path dir) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        deleteTree(dir);
+        return;
+      } catch (UncheckedIOException e) {
+        if (attempt == 5) {
+          LOG.fine(() -> "left for the next delete: " + dir + " (" + e.getCause() + ")");
+          return;
+        }
+        try {
+          Thread.sleep(50L * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   @Override
