@@ -183,6 +183,56 @@ class LocalDemoIT {
     assertThat(crashed.output()).containsPattern("serving-deployer\\s+\\d+\\s+\\d+\\s+CRASHED");
   }
 
+  @Test
+  @Order(10)
+  void the_cli_submits_and_waits_for_a_run_and_lists_runs_models_and_data() throws Exception {
+    assertThat(repo.resolve("tools/cli/target/mlcp-cli.jar"))
+        .as("the CLI is packaged by the reactor before this module")
+        .exists();
+    String name = "cli-" + Long.toString(System.nanoTime(), 36);
+    Result submitted =
+        cli(
+            List.of(
+                "runs",
+                "submit",
+                "--name",
+                name,
+                "--image",
+                IMAGE,
+                "--wait",
+                "--",
+                "--epochs",
+                "20"),
+            Duration.ofMinutes(5));
+    assertThat(submitted.exitCode()).as(submitted.output()).isZero();
+    assertThat(submitted.output())
+        .contains("] PROVISIONING")
+        .contains("] RUNNING")
+        .containsPattern(
+            "run-\\S+ SUCCEEDED  exit 0  cost \\$\\d+\\.\\d{4}  artifacts"
+                + " gs://mlcp-local/staging/");
+
+    Result runs = cli(List.of("runs", "list", "--format=json"), Duration.ofSeconds(60));
+    assertThat(runs.exitCode()).as(runs.output()).isZero();
+    Map<String, Object> page = object(runs.output());
+    assertThat(page.get("runs").toString()).contains(name);
+
+    // As admin (--as signs with that identity): every owner's models.
+    Result models =
+        cli(List.of("--as", "admin@mlcp.local", "models", "list"), Duration.ofSeconds(60));
+    assertThat(models.exitCode()).as(models.output()).isZero();
+    assertThat(models.output()).containsPattern("demo-churn\\s+\\S+\\s+v\\d+");
+
+    Result data = cli(List.of("data", "datasets"), Duration.ofSeconds(60));
+    assertThat(data.output())
+        .containsPattern("bigquery\\s+samples")
+        .contains("mlcp-local/features");
+
+    Result missing = cli(List.of("runs", "get", "run-doesnotexist"), Duration.ofSeconds(60));
+    assertThat(missing.exitCode()).as(missing.output()).isEqualTo(3);
+    assertThat(missing.output()).startsWith("ERROR: 404 ");
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   record Result(int exitCode, String output) {}
@@ -204,6 +254,28 @@ class LocalDemoIT {
       return new Result(-1, Files.readString(out) + "\n(timed out)");
     }
     return new Result(p.exitValue(), Files.readString(out));
+  }
+
+  /** {@code bin/mlcp args...} against this test's local mode (its MLCP_HOME); stdout and stderr. */
+  static Result cli(List<String> args, Duration timeout) throws Exception {
+    List<String> command = new ArrayList<>(List.of(repo.resolve("bin/mlcp").toString()));
+    command.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
+    pb.environment().put("MLCP_HOME", home.toString());
+    pb.environment().put("MLCP_CONFIG", home.resolve("cli-config.json").toString());
+    pb.environment().remove("MLCP_MODE");
+    Path out = Files.createTempFile(home, "cli", ".out");
+    Path err = Files.createTempFile(home, "cli", ".err");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      return new Result(-1, Files.readString(err) + Files.readString(out) + "\n(timed out)");
+    }
+    // stdout alone when it is the product (JSON); stderr first otherwise, for the messages.
+    String stdout = Files.readString(out);
+    return new Result(
+        p.exitValue(), args.contains("--format=json") ? stdout : Files.readString(err) + stdout);
   }
 
   static List<Path> localVms() throws IOException {
