@@ -10,8 +10,8 @@ evaluation:
 
   clean_accuracy, noise_accuracy, robust_accuracy, epsilon, noise
 
-Where the model is read from, in order: --model-dir; $MLCP_INPUT_DIR (what the VM agent
-downloaded); the first gs:// input mapped under --gcs-root (local mode, where a bucket is a
+Where the model is read from, in order: --model-dir; $MLCP_INPUT_DIR/0 (the version as the VM
+agent materialized it; $MLCP_INPUT_DIR itself when it has no 0/); the first gs:// input mapped under --gcs-root (local mode, where a bucket is a
 directory). Bad input exits with status 2 and a message on stderr.
 """
 
@@ -54,7 +54,9 @@ def model_dir(args):
     if args.model_dir:
         return args.model_dir
     if os.environ.get("MLCP_INPUT_DIR"):
-        return os.environ["MLCP_INPUT_DIR"]
+        # The agent materializes input n under $MLCP_INPUT_DIR/<n>/: the version is input 0.
+        first = os.path.join(os.environ["MLCP_INPUT_DIR"], "0")
+        return first if os.path.isdir(first) else os.environ["MLCP_INPUT_DIR"]
     try:
         inputs = json.loads(os.environ.get("MLCP_INPUTS", "[]"))
     except ValueError:

@@ -4,6 +4,12 @@
   GET  /healthz      200 {"status": "ok", ...} once the model is loaded and verified
   POST /v1/predict   {"instances": [[x1, x2, ...], ...]} or {"instances": [{"name": value}, ...]}
                      -> {"predictions": [p, ...], "revision": ..., "modelSha256": ...}
+                     An object instance holding the feature key (e.g. {"user_id": 7}) gets the
+                     features looked up for it (its own values win).
+  GET  /v1/features/<key>
+                     -> {"table": ..., "key": ..., "features": {column: value, ...}} (404: no row)
+                     a feature lookup from Spanner (the emulator locally): one parameterised
+                     SELECT by primary key in a single-use read-only transaction, REST API.
 
 At start it loads the model version from MLCP_MODEL_DIR (a registry version: manifest.json and
 the files it lists) and verifies it: the manifest's SHA-256 must equal MLCP_MODEL_SHA256 (the
@@ -18,18 +24,39 @@ Environment:
   MLCP_REVISION      reported in answers
   MLCP_FAIL_RATE     0..1: share of predictions answered 500 (a deliberately bad revision)
   MLCP_LATENCY_MS    extra latency added to each prediction
+  MLCP_FEATURE_DATABASE  INSTANCE/DATABASE (project MLCP_PROJECT_ID) or
+                     projects/P/instances/I/databases/D: where features are looked up; unset: no
+                     lookups (/v1/features answers 501)
+  MLCP_FEATURE_TABLE, MLCP_FEATURE_KEY  the table and its key column (user_features, user_id)
+  MLCP_SPANNER_API   Spanner REST endpoint (default https://spanner.googleapis.com/v1); the VM
+                     agent passes the one it uses, the emulator's REST gateway in local mode
+  MLCP_PROJECT_ID    the project (the VM agent passes the VM's)
+  GCE_METADATA_HOST  where a bearer token for Spanner comes from (none: calls without one, as
+                     the emulator takes them)
 """
 import hashlib
 import json
 import math
 import os
 import random
+import re
 import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 1 << 20
 MAX_INSTANCES = 1000
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+DATABASE = re.compile(r"^projects/[a-z][-a-z0-9.:]{0,62}/instances/[a-z][-a-z0-9]{0,63}"
+                      r"/databases/[a-z][a-z0-9_-]{0,29}$")
+SHORT_DATABASE = re.compile(r"^([a-z][-a-z0-9]{0,63})/([a-z][a-z0-9_-]{0,29})$")
+MAX_KEY = 128
+# Straight to the API (or the emulator), whatever proxy the environment names.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class ModelError(Exception):
@@ -96,6 +123,119 @@ def load(model_dir, expected_sha256):
     return model, digest
 
 
+class FeatureError(Exception):
+    """Spanner did not answer the lookup (503 to the caller)."""
+
+
+class FeatureStore:
+    """Feature rows by primary key from a Spanner table, through the REST API: a session (kept,
+    made again when Spanner forgets it), then executeSql with the key as a typed parameter in a
+    single-use read-only transaction. Table and column are checked identifiers, never free text."""
+
+    def __init__(self, api, database, table, key, metadata_host=None):
+        for name, value in (("MLCP_FEATURE_TABLE", table), ("MLCP_FEATURE_KEY", key)):
+            if not IDENTIFIER.match(value or ""):
+                raise ValueError("%s %r is not a Spanner identifier" % (name, value))
+        if not DATABASE.match(database or ""):
+            raise ValueError("MLCP_FEATURE_DATABASE %r is not projects/P/instances/I/databases/D"
+                             % (database,))
+        self.api, self.database = api.rstrip("/"), database
+        self.table, self.key = table, key
+        self.metadata_host = metadata_host
+        self.session = None
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def from_environment(environ):
+        """The store the environment configures, or None when MLCP_FEATURE_DATABASE is unset."""
+        database = (environ.get("MLCP_FEATURE_DATABASE") or "").strip()
+        if not database:
+            return None
+        short = SHORT_DATABASE.match(database)
+        if short:
+            project = (environ.get("MLCP_PROJECT_ID") or "").strip()
+            if not project:
+                raise ValueError("MLCP_FEATURE_DATABASE %r needs MLCP_PROJECT_ID" % database)
+            database = "projects/%s/instances/%s/databases/%s" % (project, short.group(1),
+                                                                 short.group(2))
+        return FeatureStore(environ.get("MLCP_SPANNER_API") or "https://spanner.googleapis.com/v1",
+                            database, environ.get("MLCP_FEATURE_TABLE") or "user_features",
+                            environ.get("MLCP_FEATURE_KEY") or "user_id",
+                            environ.get("GCE_METADATA_HOST"))
+
+    def headers(self):
+        headers = {"Content-Type": "application/json"}
+        if self.metadata_host:
+            request = urllib.request.Request(
+                "http://%s/computeMetadata/v1/instance/service-accounts/default/token"
+                % self.metadata_host, headers={"Metadata-Flavor": "Google"})
+            with HTTP.open(request, timeout=10) as answer:
+                token = json.loads(answer.read().decode("utf-8"))["access_token"]
+            headers["Authorization"] = "Bearer " + token
+        return headers
+
+    def call(self, path, body):
+        request = urllib.request.Request(self.api + "/" + path, method="POST",
+                                         data=json.dumps(body).encode("utf-8"),
+                                         headers=self.headers())
+        with HTTP.open(request, timeout=10) as answer:
+            return json.loads(answer.read().decode("utf-8") or "{}")
+
+    def lookup(self, key):
+        """The row of `key` as {column: value} (INT64 as numbers), None when there is none."""
+        if not isinstance(key, (str, int)) or isinstance(key, bool) or len(str(key)) > MAX_KEY \
+                or any(ord(c) < 32 for c in str(key)):
+            raise ValueError("a feature key is a string or integer of at most %d characters"
+                             % MAX_KEY)
+        kind = "INT64" if re.match(r"^-?[0-9]{1,19}$", str(key)) else "STRING"
+        body = {"sql": "SELECT * FROM `%s` WHERE `%s` = @key LIMIT 1" % (self.table, self.key),
+                "params": {"key": str(key)}, "paramTypes": {"key": {"code": kind}},
+                "transaction": {"singleUse": {"readOnly": {"strong": True}}}}
+        for attempt in (1, 2):
+            try:
+                with self.lock:
+                    if self.session is None:
+                        self.session = self.call(self.database + "/sessions", {})["name"]
+                    session = self.session
+                result = self.call(session + ":executeSql", body)
+                break
+            except urllib.error.HTTPError as e:
+                if e.code == 404 and attempt == 1:  # the session expired: make another
+                    with self.lock:
+                        self.session = None
+                    continue
+                raise FeatureError("Spanner answered %d" % e.code)
+            except (OSError, ValueError, KeyError) as e:
+                raise FeatureError("Spanner did not answer: %s" % e)
+        fields = result.get("metadata", {}).get("rowType", {}).get("fields", [])
+        rows = result.get("rows") or []
+        if not rows:
+            return None
+        return {f.get("name"): typed(v, f.get("type", {})) for f, v in zip(fields, rows[0])}
+
+
+def typed(value, kind):
+    """A Spanner REST value as JSON: INT64 (a string on the wire) as a number."""
+    if value is not None and kind.get("code") == "INT64":
+        return int(value)
+    return value
+
+
+def enrich(instances, features):
+    """Object instances holding the feature key get the looked-up features; theirs win."""
+    if features is None:
+        return instances
+    out = []
+    for row in instances:
+        if isinstance(row, dict) and features.key in row:
+            found = features.lookup(row[features.key])
+            if found is None:
+                raise ValueError("no features for %s %r" % (features.key, row[features.key]))
+            row = dict(found, **row)
+        out.append(row)
+    return out
+
+
 def predict(model, instances):
     features = model.get("features") or []
     weights = model["weights"]
@@ -124,10 +264,11 @@ def predict(model, instances):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, model, digest, revision, fail_rate, latency_ms):
+    def __init__(self, address, model, digest, revision, fail_rate, latency_ms, features=None):
         super().__init__(address, Handler)
         self.model, self.digest, self.revision = model, digest, revision
         self.fail_rate, self.latency_ms = fail_rate, latency_ms
+        self.features = features
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -142,11 +283,33 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        if self.path.split("?")[0] == "/healthz":
+        path = self.path.split("?")[0]
+        if path == "/healthz":
             self.answer(200, {"status": "ok", "revision": self.server.revision,
                               "modelSha256": self.server.digest})
+        elif path.startswith("/v1/features/"):
+            self.feature(urllib.parse.unquote(path[len("/v1/features/"):]))
         else:
             self.answer(404, {"error": "not found"})
+
+    def feature(self, key):
+        store = self.server.features
+        if store is None:
+            self.answer(501, {"error": "feature lookup not configured: set MLCP_FEATURE_DATABASE"})
+            return
+        try:
+            row = store.lookup(key)
+        except ValueError as e:
+            self.answer(400, {"error": str(e)})
+            return
+        except FeatureError as e:
+            self.answer(503, {"error": str(e)})
+            return
+        if row is None:
+            self.answer(404, {"error": "no row with %s = %s in %s" % (store.key, key, store.table)})
+            return
+        self.answer(200, {"table": store.table, "key": key, "features": row,
+                          "revision": self.server.revision})
 
     def do_POST(self):
         if self.path.split("?")[0] != "/v1/predict":
@@ -161,9 +324,12 @@ class Handler(BaseHTTPRequestHandler):
             instances = body.get("instances")
             if not isinstance(instances, list) or not instances or len(instances) > MAX_INSTANCES:
                 raise ValueError("instances must be a list of 1..%d rows" % MAX_INSTANCES)
-            predictions = predict(self.server.model, instances)
+            predictions = predict(self.server.model, enrich(instances, self.server.features))
         except (ValueError, AttributeError) as e:
             self.answer(400, {"error": str(e)})
+            return
+        except FeatureError as e:
+            self.answer(503, {"error": str(e)})
             return
         if self.server.latency_ms > 0:
             time.sleep(self.server.latency_ms / 1000.0)
@@ -184,6 +350,7 @@ def main(environ):
         fail_rate = float(environ.get("MLCP_FAIL_RATE") or 0)
         latency = float(environ.get("MLCP_LATENCY_MS") or 0)
         port = int(environ.get("PORT") or 8080)
+        features = FeatureStore.from_environment(environ)
     except ModelError as e:
         print("model not served: %s" % e, file=sys.stderr, flush=True)
         return 3
@@ -191,7 +358,7 @@ def main(environ):
         print("bad setting: %s" % e, file=sys.stderr, flush=True)
         return 2
     server = Server((environ.get("MLCP_BIND") or "0.0.0.0", port), model, digest,
-                    environ.get("MLCP_REVISION") or "", fail_rate, latency)
+                    environ.get("MLCP_REVISION") or "", fail_rate, latency, features)
     print("serving %s (manifest %s) on port %d" % (
         environ.get("MLCP_MODEL_DIR"), digest or "-", server.server_address[1]), flush=True)
     try:

@@ -145,6 +145,11 @@ def cmd_env(src, dst, *fixed):
             f.write(env_line(name, v, "mlcp-env"))
         for pair in fixed:
             name, _, v = pair.partition("=")
+            # "?NAME=value": a default, unless mlcp-env sets NAME itself.
+            if name.startswith("?"):
+                name = name[1:]
+                if name in value:
+                    continue
             f.write(env_line(name, v, "agent"))
 
 def env_name_for(secret_id):
@@ -473,8 +478,8 @@ readonly TOKEN_SERVER
 # RESULT.error).
 # argv: PLAN INPUTS_DIR METADATA_URL STORAGE_API BIGQUERY_API SPANNER_API JOB_PREFIX RESULT RETRY_SECONDS
 IFS= read -r -d '' MATERIALIZER <<'PYTHON' || true
-import base64, concurrent.futures, hashlib, json, os, re, sys, threading, time, urllib.error
-import urllib.parse, urllib.request
+import base64, concurrent.futures, hashlib, json, os, re, shutil, subprocess, sys, threading, time
+import urllib.error, urllib.parse, urllib.request
 
 (plan_file, inputs_dir, metadata_url, storage_api, bigquery_api, spanner_api, job_prefix,
  result_file, retry_seconds) = sys.argv[1:10]
@@ -482,6 +487,15 @@ RETRY_SECONDS = float(retry_seconds)
 CHUNK = 1 << 20
 # Objects downloaded at once: many small files are bound by round trips, not bandwidth.
 PARALLEL = 8
+# Objects are downloaded by curl (C, its own connections; Python threads moving the bytes spent
+# most of their time waiting for the GIL), in batches of at most BATCH_FILES files or BATCH_BYTES
+# bytes: the next batch downloads while this one is checked, and each batch gets a fresh token.
+# Without curl, or when curl's file does not check out, Python downloads the object itself.
+CURL = shutil.which("curl")
+BATCH_FILES = 64
+BATCH_BYTES = 256 << 20
+# What curl's config syntax cannot carry in a quoted string (such names go through Python).
+UNQUOTABLE = re.compile(r"[\x00-\x1f\x7f]")
 GCS = re.compile(r"^gs://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(?:/(.*))?$", re.S)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Under a run's output prefix, what the agent itself wrote (infra/vm README, completion record).
@@ -565,17 +579,35 @@ def download(bucket, name, path, what):
     url = "%s/storage/v1/b/%s/o/%s?alt=media" % (storage_api, q(bucket), q(name))
     def write(response):
         sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
-        with open(path, "wb") as f:
+        # One buffer, read into: a fresh 1 MiB object per chunk costs an mmap and its page faults.
+        buffer = bytearray(CHUNK)
+        view = memoryview(buffer)
+        with open(path, "wb", buffering=0) as f:
             while True:
-                chunk = response.read(CHUNK)
-                if not chunk:
+                n = response.readinto(buffer)
+                if not n:
                     break
-                f.write(chunk)
-                sha.update(chunk)
-                md5.update(chunk)
-                size += len(chunk)
+                f.write(view[:n])
+                sha.update(view[:n])
+                md5.update(view[:n])
+                size += n
         return size, sha.hexdigest(), base64.b64encode(md5.digest()).decode("ascii")
     return call("GET", url, what=what, stream=write)
+
+def hash_file(path):
+    """(bytes, sha256 hex, md5 base64) of a file, read in CHUNK pieces."""
+    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            n = f.readinto(buffer)
+            if not n:
+                break
+            sha.update(view[:n])
+            md5.update(view[:n])
+            size += n
+    return size, sha.hexdigest(), base64.b64encode(md5.digest()).decode("ascii")
 
 def listing(bucket, prefix, what):
     token_ = None
@@ -596,6 +628,10 @@ def fetch_object(bucket, name, relative, target, source, expected_sha=None, expe
     path = safe_path(target, relative)
     what = "input %s: gs://%s/%s" % (source, bucket, name)
     size, sha, md5 = download(bucket, name, path, what)
+    return checked(relative, source, size, sha, md5, expected_sha, expected_md5, expected_size)
+
+def checked(relative, source, size, sha, md5, expected_sha=None, expected_md5=None,
+            expected_size=None):
     if expected_sha is not None and sha != expected_sha:
         raise Failed("input %s: checksum mismatch on %s: SHA-256 %s, the registry says %s"
                      % (source, relative, sha, expected_sha))
@@ -607,11 +643,77 @@ def fetch_object(bucket, name, relative, target, source, expected_sha=None, expe
                                                                  expected_size))
     return {"name": relative, "bytes": size, "sha256": sha}
 
+def config_string(text):
+    """A curl config file string: double-quoted, backslash and quote escaped."""
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+def curl_batch(batch):
+    """Downloads a batch of jobs with one curl, PARALLEL at a time. Its result is not trusted:
+    every file is checked afterwards (verify). The config, token included, goes on stdin, never
+    into argv or a file."""
+    lines = ["parallel", "parallel-max = %d" % PARALLEL, "globoff", 'noproxy = "*"', "silent",
+             "fail", "retry = 3", "connect-timeout = 30", "speed-limit = 1", "speed-time = 60",
+             "header = " + config_string("Authorization: " + auth()["Authorization"])]
+    for (bucket, name, relative, target, _), _ in batch:
+        lines.append("url = " + config_string("%s/storage/v1/b/%s/o/%s?alt=media" % (
+            storage_api, q(bucket), q(name))))
+        lines.append("output = " + config_string(safe_path(target, relative)))
+    subprocess.run([CURL, "--disable", "--config", "-"], input="\n".join(lines).encode("utf-8"),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+def verify(args, kwargs):
+    """A file curl downloaded, checked against its size and checksums; anything off (no file,
+    short, a mismatch) and Python downloads it again, with retries and the failure named."""
+    try:
+        size, sha, md5 = hash_file(safe_path(args[3], args[2]))
+        return checked(args[2], args[4], size, sha, md5, **kwargs)
+    except (OSError, Failed):
+        return fetch_object(*args, **kwargs)
+
+def by_curl(args, kwargs):
+    """Whether curl may fetch a job: its size is known (a failed transfer cannot pass as done) and
+    its name fits a curl config string."""
+    size = kwargs.get("expected_size")
+    return (CURL is not None and size is not None and str(size).isdigit()
+            and not UNQUOTABLE.search(args[2]))
+
+def many(jobs):
+    """Jobs for curl: only when there are several (one object streams through Python, hashed while
+    it downloads: curl would add a second pass over it and no parallelism)."""
+    return [i for i, job in enumerate(jobs) if by_curl(*job)] if len(jobs) > 1 else []
+
+def batches(jobs):
+    batch, size = [], 0
+    for i, (args, kwargs) in enumerate(jobs):
+        batch.append(i)
+        size += int(kwargs["expected_size"])
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
 def fetch_all(jobs):
-    """Downloads (fetch_object arguments) PARALLEL at a time; results in the jobs' order."""
+    """Downloads (fetch_object arguments), PARALLEL at a time, every file checked; results in the
+    jobs' order."""
+    futures = [None] * len(jobs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        futures = [pool.submit(fetch_object, *args, **kwargs) for args, kwargs in jobs]
-        return [f.result() for f in futures]
+        try:
+            fast = many(jobs)
+            by_python = set(range(len(jobs))) - set(fast)
+            for i, (args, kwargs) in enumerate(jobs):
+                if i in by_python:
+                    futures[i] = pool.submit(fetch_object, *args, **kwargs)
+            for batch in batches([jobs[i] for i in fast]):
+                curl_batch([jobs[fast[i]] for i in batch])
+                for i in batch:
+                    futures[fast[i]] = pool.submit(verify, *jobs[fast[i]])
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                if f is not None:
+                    f.cancel()
+            raise
 
 def prefix_jobs(bucket, prefix, target, source):
     jobs = []
@@ -643,9 +745,9 @@ def gcs(entry, target):
         try:
             meta = call("GET", "%s/storage/v1/b/%s/o/%s" % (storage_api, q(bucket), q(name)),
                         what="input %s" % source)
-            return [fetch_object(bucket, name, name.rsplit("/", 1)[-1], target, source,
-                                 expected_md5=meta.get("md5Hash"),
-                                 expected_size=meta.get("size"))], None
+            return fetch_all([((bucket, name, name.rsplit("/", 1)[-1], target, source),
+                               {"expected_md5": meta.get("md5Hash"),
+                                "expected_size": meta.get("size")})]), None
         except Failed as e:
             if " answered 404" not in str(e):
                 raise
@@ -1688,9 +1790,14 @@ serving_download() {
 
 serving_run() {
   STAGE="running the model server"
+  # The read-only data endpoints the agent itself uses (Spanner, BigQuery; the emulator's locally)
+  # and the project, as defaults the revision's env may override: a model server looks features up
+  # through the same APIs.
   py env "$WORK/md/mlcp-env" "$ENV_FILE" "PORT=$SERVING_PORT" "MLCP_MODEL_DIR=$MODEL_DIR" \
     "MLCP_MODEL_SHA256=$MODEL_SHA256" "MLCP_MODEL_URI=$MODEL_URI" \
-    "MLCP_REVISION=$SERVING_REVISION" 2>"$WORK/py.err" || fail "$(py_error)"
+    "MLCP_REVISION=$SERVING_REVISION" "?MLCP_PROJECT_ID=$PROJECT" \
+    "?MLCP_SPANNER_API=$SPANNER_API" "?MLCP_BIGQUERY_API=$BIGQUERY_API" \
+    2>"$WORK/py.err" || fail "$(py_error)"
   pull_image
   block_metadata_server
   # The model is mounted at the same path inside, so MLCP_MODEL_DIR holds in both.

@@ -47,6 +47,17 @@ class EvaluateTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("robust_accuracy", json.load(open(os.path.join(out, "metrics.json"))))
 
+    def test_the_version_materialized_by_the_agent_is_read_from_input_0(self):
+        with tempfile.TemporaryDirectory() as d:
+            inputs = os.path.join(d, "inputs")
+            os.makedirs(inputs)
+            os.rename(self.trained(d), os.path.join(inputs, "0"))
+            out = os.path.join(d, "out")
+            r = run(EVALUATE, env={"MLCP_INPUT_DIR": inputs, "MLCP_OUTPUTS": out,
+                                   "MLCP_INPUTS": '["gs://bucket/registry/models/m/versions/1/"]'})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("robust_accuracy", json.load(open(os.path.join(out, "metrics.json"))))
+
     def test_an_input_escaping_the_gcs_root_or_without_a_model_exits_2(self):
         with tempfile.TemporaryDirectory() as d:
             env = {"MLCP_INPUTS": '["gs://../../etc/"]', "MLCP_OUTPUTS": d}

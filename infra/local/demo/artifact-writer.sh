@@ -102,9 +102,9 @@ demo_artifact_writer() { # id of the run submitted through the REST API
   say "  ?at=${since}Z (before this run): $(curl -sS -H "Authorization: Bearer $TOKEN" "$aw/v1/models/$model/aliases/production?at=${since}Z" | json 'd.get("version") or d.get("detail")')"
   say "  ?at=$now: $(curl -sS -H "Authorization: Bearer $TOKEN" "$aw/v1/models/$model/aliases/production?at=$now" | json 'd.get("version") or d.get("detail")')"
 
-  # Evaluation runs are opt-in (MLCP_DEMO_EVALUATION=1): in local mode the evaluation's training
-  # request does not reach a run yet (a known gap, see services/artifact-writer/README.md).
-  if [[ "${MLCP_DEMO_EVALUATION:-0}" == 1 ]]; then
+  # The evaluation run (MLCP_DEMO_EVALUATION=0 skips it): a training run whose input, the
+  # version's gs:// prefix, the local VM materializes under /inputs like any other.
+  if [[ "${MLCP_DEMO_EVALUATION:-1}" == 1 ]]; then
     step "registry: one evaluation run (robustness) against $model $version, through training-requests"
     evaluation=$(aw_send POST "$aw/v1/models/$model/versions/$n:evaluate" '{}') || ok=0
     eval_id=$(json 'd["evaluations"][0]["id"]' <<<"$evaluation")
@@ -113,7 +113,7 @@ demo_artifact_writer() { # id of the run submitted through the REST API
       "any(e['id'] == '$eval_id' and e['state'] != 'REQUESTED' for e in d['evaluations'])" "${MLCP_DEMO_TIMEOUT:-300}") || ok=0
     say "  $(json "next(e['state'] + ' from run ' + str(e['runId']) + ': ' + str(dict(sorted(e['metrics'].items()))) for e in d['evaluations'] if e['id'] == '$eval_id')" <<<"$evaluation")"
   else
-    say "  evaluation run: skipped (MLCP_DEMO_EVALUATION=1 runs it)"
+    say "  evaluation run: skipped (MLCP_DEMO_EVALUATION=0)"
   fi
 
   step "registry: BigQuery-style queries over the local tables (DuckDB: $STATE_DIR/warehouse.duckdb)"
@@ -130,7 +130,7 @@ demo_artifact_writer() { # id of the run submitted through the REST API
   "$JAVA" -cp "$HELPER_CP" dev.mlcp.local.WarehouseSql "$db" \
     "SELECT to_version, moved_at, via, moved_by FROM mlcp_registry.alias_history WHERE model = '$model' AND alias = 'production' AND moved_at <= TIMESTAMP '$(date -u '+%Y-%m-%d %H:%M:%S')' ORDER BY sequence DESC LIMIT 1" \
     2>&1 | sed 's/^/    /' >&2 || ok=0
-  if [[ "${MLCP_DEMO_EVALUATION:-0}" == 1 ]]; then
+  if [[ "${MLCP_DEMO_EVALUATION:-1}" == 1 ]]; then
     say "  evaluations of $model $version:"
     "$JAVA" -cp "$HELPER_CP" dev.mlcp.local.WarehouseSql "$db" \
       "SELECT evaluator, metric, value, run_id FROM mlcp_registry.evaluations WHERE model = '$model' AND version = '$version' ORDER BY metric" \
@@ -139,7 +139,7 @@ demo_artifact_writer() { # id of the run submitted through the REST API
 
   # The production alias is set (to this version, or to an earlier champion it did not beat).
   [[ "$(json 'str(d["verified"])' <<<"$verify")" == True && -n "$(json 'd["version"] or ""' <<<"$production")" ]] || ok=0
-  if [[ "${MLCP_DEMO_EVALUATION:-0}" == 1 ]]; then
+  if [[ "${MLCP_DEMO_EVALUATION:-1}" == 1 ]]; then
     [[ "$(json "next(e['state'] for e in d['evaluations'] if e['id'] == '$eval_id')" <<<"$evaluation")" == LANDED ]] || ok=0
   fi
   printf 'REGISTRY_RESULT ok=%s model=%s version=%s sha256=%s run=%s evaluation=%s\n' "$ok" "$model" "$version" "$sha" "$run" "$eval_id"

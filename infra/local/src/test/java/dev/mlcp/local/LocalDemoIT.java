@@ -108,9 +108,13 @@ class LocalDemoIT {
     assertThat(artifacts.resolve("metrics.json")).content().contains("accuracy");
     assertThat(localVms()).isEmpty();
     // The registry stage: a run published like Cloud Build's became a verified version with an
-    // evaluation; the REST run's outputs were rejected as ad hoc.
+    // evaluation run (its gs:// input materialized by the local VM) that landed;
+    // the REST run's outputs were rejected as ad hoc.
     assertThat(demo.output())
-        .containsPattern("REGISTRY_RESULT ok=1 model=demo-churn version=v\\d+ sha256=[0-9a-f]{64}")
+        .containsPattern(
+            "REGISTRY_RESULT ok=1 model=demo-churn version=v\\d+ sha256=[0-9a-f]{64} run=\\S+"
+                + " evaluation=ev\\S+")
+        .containsPattern("LANDED from run run-\\S+: \\{.*accuracy")
         .contains("ad-hoc run: not registrable");
   }
 

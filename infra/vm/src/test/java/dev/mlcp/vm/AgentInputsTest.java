@@ -105,6 +105,75 @@ class AgentInputsTest {
   }
 
   @Test
+  void a_prefix_is_downloaded_by_curl_with_the_token_and_odd_names_land_at_their_own_paths()
+      throws Exception {
+    List<Obj> files = new java.util.ArrayList<>();
+    for (String name :
+        List.of(
+            "it's \"quoted\".csv", "back\\slash.csv", "sp ace/[x]{y}.csv", "per%cent+plus.csv")) {
+      files.add(object("odd/" + name, ("content of " + name).getBytes(StandardCharsets.UTF_8)));
+    }
+    for (int i = 0; i < 20; i++) {
+      files.add(object("odd/part-" + i + ".bin", ("part " + i).getBytes(StandardCharsets.UTF_8)));
+    }
+    objects("data-bkt", "odd/", files.toArray(Obj[]::new));
+    agent.attribute(
+        "mlcp-input-plan",
+        "[{\"n\":0,\"source\":\"gs://data-bkt/odd/\",\"kind\":\"gcs\",\"uri\":\"gs://data-bkt/odd/\"}]");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    String seen = Files.readString(agent.probe.resolve("files"));
+    assertThat(seen.lines().count()).as(seen).isEqualTo(files.size() + 1);
+    assertThat(seen)
+        .contains("./0/it's \"quoted\".csv", "./0/back\\slash.csv", "./0/sp ace/[x]{y}.csv")
+        .contains("./0/per%cent+plus.csv");
+    List<String> agents =
+        agent.googleRequests().stream()
+            .filter(e -> e.getRequest().getUrl().contains("alt=media"))
+            .map(e -> e.getRequest().getHeader("User-Agent"))
+            .toList();
+    assertThat(agents).hasSize(files.size()).allMatch(ua -> ua.startsWith("curl/"));
+  }
+
+  @Test
+  void a_file_curl_got_wrong_is_downloaded_again_and_checked() throws Exception {
+    byte[] right = "1,2,3\n".getBytes(StandardCharsets.UTF_8);
+    byte[] other = "4,5,6\n".getBytes(StandardCharsets.UTF_8);
+    // Two files: curl fetches several objects; a single one streams through the agent's Python.
+    objects("data-bkt", "flaky/", object("flaky/a.csv", right), object("flaky/b.csv", other));
+    String path = "/storage/v1/b/data-bkt/o/flaky%2Fa.csv";
+    // The first answer has the right length and a flipped byte (what a checksum is for).
+    agent.google.stubFor(
+        get(urlPathEqualTo(path))
+            .inScenario("flaky")
+            .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+            .withQueryParam("alt", equalTo("media"))
+            .willReturn(aResponse().withStatus(200).withBody("1,2,4\n"))
+            .willSetStateTo("served once"));
+    agent.attribute(
+        "mlcp-input-plan",
+        "[{\"n\":0,\"source\":\"gs://data-bkt/flaky/\",\"kind\":\"gcs\",\"uri\":\"gs://data-bkt/flaky/\"}]");
+
+    AgentResult result = agent.run();
+
+    assertThat(result.exitCode()).as(result.log()).isZero();
+    assertThat(onlyCompletion().resourceUse().inputBytes()).isEqualTo(right.length + other.length);
+    List<String> agents =
+        agent.googleRequests().stream()
+            .filter(e -> e.getRequest().getUrl().startsWith(path + "?alt=media"))
+            .map(e -> e.getRequest().getHeader("User-Agent"))
+            .toList();
+    assertThat(agents).as("curl's download, then the agent's own").hasSize(2);
+    assertThat(agents).anyMatch(ua -> ua.startsWith("curl/"));
+    assertThat(agents).anyMatch(ua -> ua.startsWith("Python-urllib/"));
+    JsonNode input =
+        JSON.readTree(agent.probe.resolve("manifest.json").toFile()).path("inputs").get(0);
+    assertThat(input.path("files").get(0).path("sha256").asText()).isEqualTo(sha256(right));
+  }
+
+  @Test
   void a_registry_version_whose_file_does_not_match_its_checksum_fails_the_run_naming_the_file()
       throws Exception {
     byte[] model = "{\"weights\": [1, 2]}".getBytes(StandardCharsets.UTF_8);
@@ -315,14 +384,14 @@ class AgentInputsTest {
           Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(o.content()));
       items
           .append(items.length() == 0 ? "" : ",")
-          .append("{\"name\":\"")
-          .append(o.name())
-          .append("\",\"size\":\"")
+          .append("{\"name\":")
+          .append(JSON.writeValueAsString(o.name()))
+          .append(",\"size\":\"")
           .append(o.content().length)
           .append("\",\"md5Hash\":\"")
           .append(md5)
           .append("\"}");
-      String path = "/storage/v1/b/" + bucket + "/o/" + o.name().replace("/", "%2F");
+      String path = "/storage/v1/b/" + bucket + "/o/" + encode(o.name());
       agent.google.stubFor(
           get(urlPathEqualTo(path))
               .withQueryParam("alt", equalTo("media"))
@@ -342,6 +411,20 @@ class AgentInputsTest {
                     + "/o/"
                     + prefix.replaceAll("/$", "").replace("/", "%2F")))
             .willReturn(notFound()));
+  }
+
+  /** An object name as a path segment: every byte but {@code [A-Za-z0-9_.~-]} percent-encoded. */
+  private static String encode(String name) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if (Character.isLetterOrDigit(c) && c < 128 || "_.~-".indexOf(c) >= 0) {
+        out.append(c);
+      } else {
+        out.append(String.format("%%%02X", b & 0xff));
+      }
+    }
+    return out.toString();
   }
 
   private static String sha256(byte[] content) throws Exception {

@@ -30,17 +30,24 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>
  * ./mvnw -B -ntp -pl infra/vm -Pbench test -Dtest=InputsBenchmark
  * ./mvnw -B -ntp -pl infra/vm -Pbench test -Dtest=InputsBenchmark -Dbench.files=1000 -Dbench.stream.mib=2048
+ * git show HEAD~1:infra/vm/mlcp-agent.sh > /tmp/old-agent.sh
+ * ./mvnw -B -ntp -pl infra/vm -Pbench test -Dtest=InputsBenchmark -Dbench.baseline=/tmp/old-agent.sh
  * </pre>
  *
  * Prints {@code BENCH} lines: a prefix of {@code bench.files} files of 1 MiB materialized versus
  * {@code cp -r} of the same directory (both from the page cache), and one object of {@code
- * bench.stream.mib} MiB streamed with the materializer's peak RSS.
+ * bench.stream.mib} MiB streamed with the materializer's peak RSS. With {@code bench.baseline}
+ * (another version of the agent script) the prefix is also materialized by that version's
+ * MATERIALIZER, in the same run, for a comparison under the same load. Python is the interpreter
+ * {@code python3} resolves to, as the agent resolves it once (a version manager's shim would add
+ * its own start-up to every run).
  */
 @Tag("bench")
 class InputsBenchmark {
   private static final int FILES = Integer.getInteger("bench.files", 1000);
   private static final long STREAM_MIB = Long.getLong("bench.stream.mib", 2048);
   private static final int MIB = 1 << 20;
+  private static final String BASELINE = System.getProperty("bench.baseline", "");
 
   @TempDir Path dir;
 
@@ -55,6 +62,18 @@ class InputsBenchmark {
       Files.write(source.resolve(String.format("part-%05d.bin", i)), block);
     }
     try (Gcs gcs = new Gcs(dir.resolve("source"), 0)) {
+      if (!BASELINE.isEmpty()) {
+        Path before = Files.createDirectories(dir.resolve("inputs-baseline"));
+        Run baseline =
+            materialize(
+                gcs,
+                before,
+                "gs://bench/prefix/",
+                materializer(Files.readString(Path.of(BASELINE))));
+        System.out.printf(
+            "BENCH inputs.prefix.baseline files=%d materialize_s=%.2f materialize_mib_s=%.0f%n",
+            FILES, baseline.seconds(), FILES / baseline.seconds());
+      }
       Path inputs = Files.createDirectories(dir.resolve("inputs"));
       Run run = materialize(gcs, inputs, "gs://bench/prefix/");
       long started = System.nanoTime();
@@ -85,6 +104,19 @@ class InputsBenchmark {
   @Test
   void a_large_object_streams_without_the_agent_growing() throws Exception {
     try (Gcs gcs = new Gcs(null, STREAM_MIB * MIB)) {
+      if (!BASELINE.isEmpty()) {
+        Path before = Files.createDirectories(dir.resolve("inputs-baseline"));
+        Run baseline =
+            materialize(
+                gcs,
+                before,
+                "gs://bench/big.bin",
+                materializer(Files.readString(Path.of(BASELINE))));
+        Files.delete(before.resolve("0/big.bin"));
+        System.out.printf(
+            "BENCH inputs.stream.baseline seconds=%.2f mib_s=%.0f peak_rss_mib=%d%n",
+            baseline.seconds(), STREAM_MIB / baseline.seconds(), baseline.maxRssKib() / 1024);
+      }
       Path inputs = Files.createDirectories(dir.resolve("inputs"));
       Run run = materialize(gcs, inputs, "gs://bench/big.bin");
       assertThat(Files.size(inputs.resolve("0/big.bin"))).isEqualTo(STREAM_MIB * MIB);
@@ -97,13 +129,18 @@ class InputsBenchmark {
 
   record Run(double seconds, long maxRssKib) {}
 
-  /** Runs the agent's MATERIALIZER on a one-input plan; its peak RSS comes from getrusage. */
   private Run materialize(Gcs gcs, Path inputs, String uri) throws Exception {
+    return materialize(gcs, inputs, uri, materializer());
+  }
+
+  /** Runs a MATERIALIZER on a one-input plan; its peak RSS comes from getrusage. */
+  private Run materialize(Gcs gcs, Path inputs, String uri, String materializer) throws Exception {
     Path plan = dir.resolve("plan.json");
     Files.writeString(
         plan, "[{\"n\":0,\"source\":\"" + uri + "\",\"kind\":\"gcs\",\"uri\":\"" + uri + "\"}]");
     Path program = dir.resolve("materializer.py");
-    Files.writeString(program, materializer());
+    Files.writeString(program, materializer);
+    String python = python();
     Path rss = dir.resolve("rss");
     String wrapper =
         "import resource, subprocess, sys\n"
@@ -113,11 +150,11 @@ class InputsBenchmark {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "python3",
+                python,
                 "-c",
                 wrapper,
                 rss.toString(),
-                "python3",
+                python,
                 program.toString(),
                 plan.toString(),
                 inputs.toString(),
@@ -136,9 +173,24 @@ class InputsBenchmark {
     return new Run(seconds, Long.parseLong(Files.readString(rss).strip()));
   }
 
+  /** The interpreter {@code python3} resolves to (the agent's resolve_python). */
+  private static String python() throws Exception {
+    Process p =
+        new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
   /** The MATERIALIZER program, as embedded in the agent. */
   static String materializer() throws IOException {
-    String script = Files.readString(AgentFixture.SCRIPT);
+    return materializer(Files.readString(AgentFixture.SCRIPT));
+  }
+
+  /** The MATERIALIZER program embedded in {@code script}. */
+  static String materializer(String script) {
     String start = "IFS= read -r -d '' MATERIALIZER <<'PYTHON' || true\n";
     int from = script.indexOf(start) + start.length();
     int to = script.indexOf("\nPYTHON\nreadonly MATERIALIZER", from);

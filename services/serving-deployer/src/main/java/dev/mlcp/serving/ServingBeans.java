@@ -22,11 +22,9 @@ import dev.mlcp.serving.rollouts.ServiceState;
 import dev.mlcp.serving.rollouts.Thresholds;
 import dev.mlcp.state.OutboxRelay;
 import dev.mlcp.web.auth.AuthConfig;
-import dev.mlcp.web.token.LocalKeys;
+import dev.mlcp.web.token.LocalServiceTokens;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.jwt.algorithm.SignatureAlgorithm;
-import io.smallrye.jwt.build.Jwt;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -38,7 +36,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -152,7 +149,7 @@ public class ServingBeans {
     ServingConfig.Registry r = config.registry();
     Supplier<String> token;
     if (r.localKeyDir().isPresent()) {
-      token = new LocalTokens(Path.of(r.localKeyDir().get()), r.localIdentity());
+      token = new LocalServiceTokens(Path.of(r.localKeyDir().get()), r.localIdentity());
     } else if (platform.platform() == PlatformConfig.Platform.GCP) {
       GoogleIdTokens google = new GoogleIdTokens(r.audience().orElse(r.url()));
       token = google;
@@ -234,44 +231,6 @@ public class ServingBeans {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Tokens minted with the local key (local mode), cached for most of their hour. */
-  static final class LocalTokens implements Supplier<String> {
-    private final Path keyDir;
-    private final String email;
-    private String token;
-    private Instant expires = Instant.EPOCH;
-
-    LocalTokens(Path keyDir, String email) {
-      this.keyDir = keyDir;
-      this.email = email;
-    }
-
-    @Override
-    public synchronized String get() {
-      Instant now = Instant.now();
-      if (token == null || now.isAfter(expires.minusSeconds(300))) {
-        try {
-          expires = now.plus(Duration.ofHours(1));
-          token =
-              Jwt.issuer(AuthConfig.LOCAL_ISSUER)
-                  .audience(AuthConfig.LOCAL_AUDIENCE)
-                  .subject("local:" + email)
-                  .issuedAt(now)
-                  .expiresAt(expires)
-                  .claim("email", email)
-                  .claim("email_verified", true)
-                  .jws()
-                  .keyId("mlcp-local")
-                  .algorithm(SignatureAlgorithm.RS256)
-                  .sign(LocalKeys.privateKey(keyDir));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      return token;
     }
   }
 }

@@ -16,6 +16,16 @@ public interface InputsConfig {
   /** Audience of the ID token sent to the registry; the registry URL when unset. */
   Optional<String> registryAudience();
 
+  /**
+   * Local mode: the directory of the local signing key ({@code $MLCP_HOME/auth}); tokens for the
+   * registry are minted with it instead of asked from the metadata server.
+   */
+  Optional<String> registryLocalKeyDir();
+
+  /** Local mode: the identity the minted tokens carry (one of the registry's readers). */
+  @WithDefault("training-runner@mlcp.local")
+  String registryLocalIdentity();
+
   /** The metadata server ID tokens come from (Cloud Run). */
   @WithDefault("http://metadata.google.internal/computeMetadata/v1")
   String metadataUrl();

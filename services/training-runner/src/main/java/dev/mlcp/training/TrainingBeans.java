@@ -28,6 +28,7 @@ import dev.mlcp.training.runs.SubmitPolicy;
 import dev.mlcp.training.schedules.ScheduleRepository;
 import dev.mlcp.training.schedules.ScheduleService;
 import dev.mlcp.web.auth.AuthConfig;
+import dev.mlcp.web.token.LocalServiceTokens;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -36,9 +37,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
@@ -150,12 +154,7 @@ public class TrainingBeans {
         config
             .registryUrl()
             .<ModelRegistry>map(
-                url ->
-                    new HttpModelRegistry(
-                        URI.create(url),
-                        new MetadataIdTokens(
-                            config.metadataUrl(), config.registryAudience().orElse(url)),
-                        json))
+                url -> new HttpModelRegistry(URI.create(url), registryTokens(config, url), json))
             .orElse(ModelRegistry.NONE);
     InputGrants grants;
     try {
@@ -178,6 +177,20 @@ public class TrainingBeans {
         operational,
         grants,
         auth::isAdmin);
+  }
+
+  /**
+   * The registry's bearer tokens: minted with the local key in local mode (the registry accepts
+   * only tokens of that key there), else Google ID tokens from the metadata server.
+   */
+  static Supplier<Optional<String>> registryTokens(InputsConfig config, String url) {
+    if (config.registryLocalKeyDir().isPresent()) {
+      LocalServiceTokens local =
+          new LocalServiceTokens(
+              Path.of(config.registryLocalKeyDir().get()), config.registryLocalIdentity());
+      return () -> Optional.of(local.get());
+    }
+    return new MetadataIdTokens(config.metadataUrl(), config.registryAudience().orElse(url));
   }
 
   @Produces

@@ -63,6 +63,8 @@ public class ServingProducers {
     config.local().docker().ifPresent(v -> env.put("MLCP_DOCKER", v));
     config.local().iptables().ifPresent(v -> env.put("MLCP_IPTABLES", v));
     config.local().imageMap().ifPresent(v -> env.put("MLCP_IMAGE_MAP", v));
+    // The serving agent hands its data endpoints to the model server (feature lookups).
+    config.local().spannerApi().ifPresent(v -> env.put("MLCP_SPANNER_API", v));
     List<String> agent = config.local().agentCommand();
     LocalServingStack local =
         new LocalServingStack(PlatformConfigs.stateDir(config), store, agent, env, clock);

@@ -2,9 +2,12 @@ package dev.mlcp.platform.instances.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.mlcp.platform.Page;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.instances.Instance;
 import dev.mlcp.platform.internal.Json;
+import dev.mlcp.platform.objects.ObjectMetadata;
+import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
@@ -15,9 +18,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,13 +41,17 @@ import java.util.regex.Pattern;
  *       instance (the delete happens just after the answer, as GCE's operation does);
  *   <li>{@code /storage/upload/storage/v1/b/B/o?uploadType=media&name=N}: the GCS media upload,
  *       streamed into the ObjectStore;
+ *   <li>{@code /storage/storage/v1/b/B/o/N[?alt=media]} and {@code
+ *       /storage/storage/v1/b/B/o?prefix=}: the GCS JSON API's object metadata, media download and
+ *       listing, for the agent's input materialization (infra/vm README, "Inputs");
  *   <li>{@code /secrets/v1/projects/P/secrets/S/versions/V:access}: Secret Manager access.
  * </ul>
  *
  * Requests must carry the token the local metadata server hands out to one instance, and that token
  * acts for its instance only, like a VM's service account with least-privilege roles: GET and
- * DELETE of its own instance, uploads under its own {@code mlcp-output-uri} prefix, access to the
- * secrets its own {@code mlcp-secrets} names (the VM agent's metadata contract,
+ * DELETE of its own instance, uploads under its own {@code mlcp-output-uri} prefix, reads of the
+ * Cloud Storage inputs its own {@code mlcp-input-plan} names and of its output prefix, access to
+ * the secrets its own {@code mlcp-secrets} names (the VM agent's metadata contract,
  * infra/vm/README.md). Anything else is 403; a missing or unknown token is 401.
  */
 final class LocalAgentApi {
@@ -51,6 +60,9 @@ final class LocalAgentApi {
 
   /** The agent's metadata key naming the run's secrets, the only ones it may read. */
   static final String SECRETS_KEY = "mlcp-secrets";
+
+  /** The agent's metadata key holding the run's resolved inputs, the objects it may read. */
+  static final String INPUT_PLAN = "mlcp-input-plan";
 
   /** The local instance a request's token belongs to. */
   record Caller(String name, String zone, Map<String, String> metadata) {
@@ -66,6 +78,9 @@ final class LocalAgentApi {
   private static final Pattern INSTANCE =
       Pattern.compile(COMPUTE + "/projects/[^/]+/zones/([^/]+)/instances/([^/]+)");
   private static final Pattern UPLOAD = Pattern.compile(STORAGE + "/upload/storage/v1/b/([^/]+)/o");
+  private static final Pattern OBJECTS = Pattern.compile(STORAGE + "/storage/v1/b/([^/]+)/o");
+  private static final Pattern OBJECT = Pattern.compile(STORAGE + "/storage/v1/b/([^/]+)/o/(.+)");
+  private static final int MAX_PAGE = 1000;
   private static final Pattern SECRET =
       Pattern.compile(
           SECRETS + "/projects/[^/]+/secrets/([A-Za-z0-9_-]+)/versions/([A-Za-z0-9_-]+):access");
@@ -118,6 +133,8 @@ final class LocalAgentApi {
         return;
       }
       String path = exchange.getRequestURI().getPath();
+      // Object names are percent-encoded whole ("a%2Fb"): matched before decoding.
+      String raw = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
       Matcher m;
       if ((m = INSTANCE.matcher(path)).matches()) {
@@ -126,6 +143,10 @@ final class LocalAgentApi {
         upload(exchange, caller.get(), m.group(1));
       } else if ((m = SECRET.matcher(path)).matches() && method.equals("GET")) {
         secret(exchange, caller.get(), m.group(1), m.group(2));
+      } else if ((m = OBJECT.matcher(raw)).matches() && method.equals("GET")) {
+        object(exchange, caller.get(), decode(m.group(1)), decode(m.group(2)));
+      } else if ((m = OBJECTS.matcher(raw)).matches() && method.equals("GET")) {
+        listing(exchange, caller.get(), decode(m.group(1)));
       } else {
         send(exchange, 404, error(404, "no such local API: " + method + " " + path));
       }
@@ -227,6 +248,146 @@ final class LocalAgentApi {
     return uri.bucket().equals(prefix.bucket())
         && uri.name().startsWith(start)
         && uri.name().length() > start.length();
+  }
+
+  /**
+   * Whether the caller may read {@code name} in {@code bucket}, or (listing) every name starting
+   * with it: under its own output prefix (exports it started, its own outputs) or under a {@code
+   * gs://} input of its {@code mlcp-input-plan} (an object, or every object under its prefix).
+   */
+  static boolean mayRead(Caller caller, String bucket, String name) {
+    for (ObjectUri allowed : readable(caller)) {
+      if (!allowed.bucket().equals(bucket)) {
+        continue;
+      }
+      String p = allowed.name();
+      if (p.isEmpty() || name.equals(p) || name.startsWith(p.endsWith("/") ? p : p + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<ObjectUri> readable(Caller caller) {
+    List<ObjectUri> out = new ArrayList<>();
+    String output = caller.metadata().get(OUTPUT_URI);
+    if (output != null) {
+      try {
+        out.add(ObjectUri.parse(output.endsWith("/") ? output : output + "/"));
+      } catch (IllegalArgumentException e) {
+        // not a gs:// URI: nothing readable through it
+      }
+    }
+    String plan = caller.metadata().get(INPUT_PLAN);
+    if (plan == null || plan.isBlank()) {
+      return out;
+    }
+    try {
+      for (JsonNode entry : Json.MAPPER.readTree(plan)) {
+        JsonNode uri = entry.path("uri");
+        if ("gcs".equals(entry.path("kind").asText()) && uri.isTextual()) {
+          try {
+            out.add(ObjectUri.parse(uri.asText()));
+          } catch (IllegalArgumentException e) {
+            // the agent refuses such an entry itself
+          }
+        }
+      }
+    } catch (IOException e) {
+      // a malformed plan opens nothing
+    }
+    return out;
+  }
+
+  /** {@code GET …/o/NAME}: the object's metadata, or with {@code alt=media} its bytes. */
+  private void object(HttpExchange exchange, Caller caller, String bucket, String name)
+      throws IOException {
+    ObjectUri uri;
+    try {
+      uri = new ObjectUri(bucket, name);
+    } catch (IllegalArgumentException e) {
+      send(exchange, 400, error(400, e.getMessage()));
+      return;
+    }
+    if (!mayRead(caller, bucket, name)) {
+      send(exchange, 403, error(403, "instance " + caller.name() + " may not read " + uri));
+      return;
+    }
+    try {
+      if (!"media".equals(queryParam(exchange, "alt"))) {
+        Optional<ObjectMetadata> meta = store.stat(uri);
+        if (meta.isEmpty()) {
+          send(exchange, 404, error(404, "No such object: " + bucket + "/" + name));
+        } else {
+          send(exchange, 200, Json.MAPPER.writeValueAsBytes(describe(meta.get())));
+        }
+        return;
+      }
+      try (ObjectRead read = store.read(uri)) {
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(
+            200, read.metadata().size() == 0 ? -1 : read.metadata().size());
+        try (OutputStream out = exchange.getResponseBody();
+            InputStream in = read.stream()) {
+          in.transferTo(out);
+        }
+      }
+    } catch (PlatformException e) {
+      int status = e.kind() == PlatformException.Kind.NOT_FOUND ? 404 : 500;
+      send(exchange, status, error(status, e.getMessage()));
+    }
+  }
+
+  /** {@code GET …/o?prefix=P[&pageToken=T]}: a page of the objects under a readable prefix. */
+  private void listing(HttpExchange exchange, Caller caller, String bucket) throws IOException {
+    String prefix = Optional.ofNullable(queryParam(exchange, "prefix")).orElse("");
+    ObjectUri uri;
+    try {
+      uri = new ObjectUri(bucket, prefix);
+    } catch (IllegalArgumentException e) {
+      send(exchange, 400, error(400, e.getMessage()));
+      return;
+    }
+    if (!mayRead(caller, bucket, prefix)) {
+      send(exchange, 403, error(403, "instance " + caller.name() + " may not list " + uri));
+      return;
+    }
+    try {
+      Page<ObjectMetadata> page = store.list(uri, MAX_PAGE, queryParam(exchange, "pageToken"));
+      List<Map<String, Object>> items = new ArrayList<>();
+      for (ObjectMetadata meta : page.items()) {
+        items.add(describe(meta));
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("kind", "storage#objects");
+      body.put("items", items);
+      if (page.nextPageToken() != null) {
+        body.put("nextPageToken", page.nextPageToken());
+      }
+      send(exchange, 200, Json.MAPPER.writeValueAsBytes(body));
+    } catch (PlatformException | IllegalArgumentException e) {
+      send(exchange, 400, error(400, e.getMessage()));
+    }
+  }
+
+  private static Map<String, Object> describe(ObjectMetadata meta) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("kind", "storage#object");
+    body.put("bucket", meta.uri().bucket());
+    body.put("name", meta.uri().name());
+    body.put("size", Long.toString(meta.size()));
+    body.put("generation", Long.toString(meta.generation()));
+    if (meta.crc32c() != null) {
+      body.put("crc32c", meta.crc32c());
+    }
+    if (meta.md5() != null) {
+      body.put("md5Hash", meta.md5());
+    }
+    return body;
+  }
+
+  private static String decode(String segment) {
+    return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /**

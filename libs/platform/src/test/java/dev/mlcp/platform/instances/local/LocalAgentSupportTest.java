@@ -208,6 +208,72 @@ class LocalAgentSupportTest {
   }
 
   @Test
+  void token_of_one_vm_reads_only_the_inputs_its_plan_names_and_its_own_output() throws Exception {
+    String plan =
+        "[{\"n\":0,\"source\":\"models:/m/1\",\"kind\":\"gcs\","
+            + "\"uri\":\"gs://mlcp-local/registry/models/m/versions/1/\"}]";
+    instances.create(spec("vm-a", "run-a", Map.of("mlcp-input-plan", plan)));
+    instances.create(spec("vm-b", "run-b"));
+    String a = token("vm-a");
+    String b = token("vm-b");
+    for (String name :
+        List.of(
+            "registry/models/m/versions/1/model.json",
+            "registry/models/m/versions/1/sub/weights.bin",
+            "registry/models/m/versions/2/model.json",
+            "staging/run-a/_mlcp/inputs/0/part-0.parquet")) {
+      store.write(
+          new ObjectUri("mlcp-local", name),
+          ("bytes of " + name).getBytes(StandardCharsets.UTF_8),
+          "application/octet-stream",
+          dev.mlcp.platform.objects.WriteCondition.none());
+    }
+
+    HttpResponse<String> media =
+        call("GET", objectUrl("registry/models/m/versions/1/sub/weights.bin", true), a, null);
+    assertThat(media.statusCode()).as(media.body()).isEqualTo(200);
+    assertThat(media.body()).isEqualTo("bytes of registry/models/m/versions/1/sub/weights.bin");
+    HttpResponse<String> meta =
+        call("GET", objectUrl("registry/models/m/versions/1/model.json", false), a, null);
+    assertThat(meta.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(meta.body()).path("md5Hash").asText()).isNotEmpty();
+    HttpResponse<String> listing = call("GET", listUrl("registry/models/m/versions/1/"), a, null);
+    assertThat(listing.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(listing.body()).path("items").findValuesAsText("name"))
+        .containsExactlyInAnyOrder(
+            "registry/models/m/versions/1/model.json",
+            "registry/models/m/versions/1/sub/weights.bin");
+    assertThat(
+            call("GET", objectUrl("staging/run-a/_mlcp/inputs/0/part-0.parquet", true), a, null)
+                .statusCode())
+        .as("its own output prefix (BigQuery exports)")
+        .isEqualTo(200);
+    assertThat(
+            call("GET", objectUrl("registry/models/m/versions/1/missing", false), a, null)
+                .statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<String> other =
+        call("GET", objectUrl("registry/models/m/versions/2/model.json", true), a, null);
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(other.body()).doesNotContain("bytes of");
+    assertThat(call("GET", listUrl("registry/models/m/versions/"), a, null).statusCode())
+        .isEqualTo(403);
+    assertThat(call("GET", listUrl("registry/models/m/versions/1"), a, null).statusCode())
+        .as("a sibling prefix like versions/10 is not inside versions/1/")
+        .isEqualTo(403);
+    assertThat(
+            call("GET", objectUrl("registry/models/m/versions/1/model.json", true), b, null)
+                .statusCode())
+        .as("a VM whose plan does not name the input")
+        .isEqualTo(403);
+    assertThat(
+            call("GET", objectUrl("registry/models/m/versions/1/model.json", true), null, null)
+                .statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
   void placeholder_token_unknown_token_and_no_token_are_refused() throws Exception {
     instances.create(spec("vm-a", "run-a"));
     token("vm-a");
@@ -227,6 +293,22 @@ class LocalAgentSupportTest {
   }
 
   static InstanceSpec spec(String name, String runId) {
+    return spec(name, runId, Map.of());
+  }
+
+  static InstanceSpec spec(String name, String runId, Map<String, String> extra) {
+    Map<String, String> metadata =
+        new java.util.HashMap<>(
+            Map.of(
+                "mlcp-run-id",
+                runId,
+                LOG_KEY,
+                "logs-of-" + name,
+                "mlcp-output-uri",
+                "gs://mlcp-local/staging/" + runId + "/",
+                "mlcp-secrets",
+                "{\"API_KEY\": \"projects/" + PROJECT + "/secrets/" + runId + "-key\"}"));
+    metadata.putAll(extra);
     return new InstanceSpec(
         name,
         List.of(ZONE),
@@ -235,15 +317,7 @@ class LocalAgentSupportTest {
         new BootDisk("local", 10, null),
         false,
         Map.of("mlcp-run", runId),
-        Map.of(
-            "mlcp-run-id",
-            runId,
-            LOG_KEY,
-            "logs-of-" + name,
-            "mlcp-output-uri",
-            "gs://mlcp-local/staging/" + runId + "/",
-            "mlcp-secrets",
-            "{\"API_KEY\": \"projects/" + PROJECT + "/secrets/" + runId + "-key\"}"),
+        metadata,
         null,
         Duration.ofMinutes(5),
         false);
@@ -278,6 +352,19 @@ class LocalAgentSupportTest {
         + bucket
         + "/o?uploadType=media&name="
         + URLEncoder.encode(name, StandardCharsets.UTF_8);
+  }
+
+  private String objectUrl(String name, boolean media) {
+    return root()
+        + "/storage/storage/v1/b/mlcp-local/o/"
+        + URLEncoder.encode(name, StandardCharsets.UTF_8)
+        + (media ? "?alt=media" : "");
+  }
+
+  private String listUrl(String prefix) {
+    return root()
+        + "/storage/storage/v1/b/mlcp-local/o?prefix="
+        + URLEncoder.encode(prefix, StandardCharsets.UTF_8);
   }
 
   private String secretUrl(String id, String version) {

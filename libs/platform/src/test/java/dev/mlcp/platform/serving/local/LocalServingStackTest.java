@@ -1,15 +1,18 @@
 package dev.mlcp.platform.serving.local;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import dev.mlcp.platform.serving.RevisionMetrics;
 import dev.mlcp.platform.serving.ServingStack;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +29,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,9 +51,12 @@ class LocalServingStackTest {
   LocalDirectoryObjectStore store;
   LocalServingStack stack;
   final HttpClient http = HttpClient.newHttpClient();
+  HttpServer spanner;
+  final List<String> spannerCalls = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
+    spanner = fakeSpanner();
     store = new LocalDirectoryObjectStore(dir.resolve("objects"), Clock.systemUTC());
     Path map = dir.resolve("image-map");
     Files.writeString(
@@ -61,7 +68,9 @@ class LocalServingStackTest {
             List.of("bash", REPO.resolve("infra/vm/mlcp-agent.sh").toString()),
             Map.of(
                 "MLCP_DOCKER", REPO.resolve("infra/vm/testing/fake-docker").toString(),
-                "MLCP_IMAGE_MAP", map.toString()),
+                "MLCP_IMAGE_MAP", map.toString(),
+                // The agent's Spanner endpoint (the emulator's REST gateway in local mode).
+                "MLCP_SPANNER_API", "http://127.0.0.1:" + spanner.getAddress().getPort() + "/v1"),
             Clock.systemUTC());
   }
 
@@ -69,6 +78,37 @@ class LocalServingStackTest {
   void stop() {
     stack.destroyAll();
     stack.close();
+    spanner.stop(0);
+  }
+
+  /**
+   * Spanner's REST API as the sample server's feature lookup calls it: a session, then executeSql
+   * answering user 7's row; every call's path is recorded.
+   */
+  HttpServer fakeSpanner() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String body = new String(exchange.getRequestBody().readAllBytes(), UTF_8);
+            spannerCalls.add(path);
+            String answer =
+                path.endsWith("/sessions")
+                    ? "{\"name\":\"" + path.substring("/v1/".length()) + "/s1\"}"
+                    : body.contains("\"7\"")
+                        ? "{\"metadata\":{\"rowType\":{\"fields\":[{\"name\":\"user_id\","
+                            + "\"type\":{\"code\":\"INT64\"}},{\"name\":\"country\","
+                            + "\"type\":{\"code\":\"STRING\"}}]}},\"rows\":[[\"7\",\"DE\"]]}"
+                        : "{\"rows\":[]}";
+            byte[] bytes = answer.getBytes(UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+          }
+        });
+    server.start();
+    return server;
   }
 
   /** Writes a version (model.json + manifest.json) and returns the manifest's SHA-256. */
@@ -119,6 +159,34 @@ class LocalServingStackTest {
             .header("Content-Type", "application/json")
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void the_data_endpoints_reach_the_model_server_and_its_feature_lookup_answers() throws Exception {
+    String uri = "gs://reg/models/churn/versions/1/";
+    String sha = version(uri, MODEL);
+    stack.ensureRevision(
+        spec("r1", uri, sha, Map.of("MLCP_FEATURE_DATABASE", "mlcp-local/features")), s -> {});
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> stack.revisionHealth("churn", "r1").allHealthy());
+    ServingStack.Traffic t =
+        stack.setTraffic("churn", Map.of("r1", 100), stack.traffic("churn").fingerprint());
+
+    HttpResponse<String> found =
+        http.send(
+            HttpRequest.newBuilder(URI.create(t.url() + "/v1/features/7")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+    assertThat(found.body()).contains("\"country\": \"DE\"").contains("\"user_id\": 7");
+    // The agent's endpoint and project (metadata) with the revision's database.
+    assertThat(spannerCalls)
+        .contains("/v1/projects/mlcp-local/instances/mlcp-local/databases/features/sessions");
+    HttpResponse<String> missing =
+        http.send(
+            HttpRequest.newBuilder(URI.create(t.url() + "/v1/features/8")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(missing.statusCode()).isEqualTo(404);
   }
 
   @Test
