@@ -56,7 +56,48 @@ class RegistryTokensTest {
             }
           }
         });
+    // artifact-writer's own shapes (Views.AliasView, Views.VersionView with its manifest).
+    registry.createContext(
+        "/v1/models/churn/",
+        exchange -> {
+          try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String body =
+                path.endsWith("/aliases/production")
+                    ? "{\"model\":\"churn\",\"name\":\"production\",\"version\":\"v1\"}"
+                    : path.endsWith("/versions/1")
+                        ? "{\"model\":\"churn\",\"version\":\"v1\",\"number\":1,"
+                            + "\"uri\":\"gs://mlcp-local/registry/models/churn/versions/1/\","
+                            + "\"manifestSha256\":\""
+                            + "c".repeat(64)
+                            + "\",\"manifest\":{\"files\":[{\"path\":\"model.json\","
+                            + "\"sizeBytes\":609,\"sha256\":\""
+                            + "d".repeat(64)
+                            + "\"}]}}"
+                        : null;
+            byte[] bytes = body == null ? new byte[0] : body.getBytes(UTF_8);
+            exchange.sendResponseHeaders(
+                body == null ? 404 : 200, body == null ? -1 : bytes.length);
+            if (body != null) {
+              exchange.getResponseBody().write(bytes);
+            }
+          }
+        });
     registry.start();
+  }
+
+  @Test
+  void an_alias_resolves_through_artifact_writers_answers_to_the_version_its_files_and_sizes() {
+    String url = "http://127.0.0.1:" + registry.getAddress().getPort();
+    ModelRegistry client = new HttpModelRegistry(URI.create(url), Optional::empty, JSON);
+
+    ModelRegistry.ModelVersion v = client.byAlias("churn", "production").orElseThrow();
+
+    assertThat(v.version()).isEqualTo(1);
+    assertThat(v.uri()).isEqualTo("gs://mlcp-local/registry/models/churn/versions/1/");
+    assertThat(v.sha256()).isEqualTo("c".repeat(64));
+    assertThat(v.files())
+        .containsExactly(new ModelRegistry.ModelFile("model.json", "d".repeat(64), 609));
   }
 
   @AfterEach

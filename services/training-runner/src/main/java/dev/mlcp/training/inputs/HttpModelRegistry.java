@@ -18,10 +18,11 @@ import java.util.function.Supplier;
 
 /**
  * {@link ModelRegistry} over artifact-writer's REST API: {@code GET /v1/models/{m}/aliases/{a}}
- * (the alias and the version it points at) and {@code GET /v1/models/{m}/versions/{n}} (the version
- * with its manifest: the version's SHA-256 and every file's path, SHA-256 and size). 404 is "no
- * such model, alias or version"; 401/403 is PERMISSION_DENIED (training-runner's identity is not
- * allowed to read the registry); anything else unexpected is TRANSIENT.
+ * (the alias and the version it points at, {@code "version": "v3"}) and {@code GET
+ * /v1/models/{m}/versions/{n}} (the version with its manifest: {@code manifestSha256} and every
+ * file's path, SHA-256 and {@code sizeBytes}). 404 is "no such model, alias or version"; 401/403 is
+ * PERMISSION_DENIED (training-runner's identity is not allowed to read the registry); anything else
+ * unexpected is TRANSIENT.
  */
 public final class HttpModelRegistry implements ModelRegistry {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -53,7 +54,7 @@ public final class HttpModelRegistry implements ModelRegistry {
     if (version.isObject() && version.has("uri")) {
       return Optional.of(version(model, version));
     }
-    int number = version.isObject() ? version.path("version").asInt(0) : version.asInt(0);
+    int number = number(version.isObject() ? version.path("version") : version);
     if (number <= 0) {
       throw new PlatformException(
           PlatformException.Kind.TRANSIENT,
@@ -77,6 +78,9 @@ public final class HttpModelRegistry implements ModelRegistry {
     JsonNode manifest = node.path("manifest");
     String sha = text(node, "sha256");
     if (sha == null) {
+      sha = text(node, "manifestSha256");
+    }
+    if (sha == null) {
       sha = text(manifest, "sha256");
     }
     String uri = text(node, "uri");
@@ -89,12 +93,28 @@ public final class HttpModelRegistry implements ModelRegistry {
       String path = text(f, "path");
       out.add(
           new ModelFile(
-              path == null ? text(f, "name") : path, text(f, "sha256"), f.path("size").asLong(-1)));
+              path == null ? text(f, "name") : path,
+              text(f, "sha256"),
+              f.has("size") ? f.path("size").asLong(-1) : f.path("sizeBytes").asLong(-1)));
     }
     if (uri != null && !uri.endsWith("/")) {
       uri = uri + "/";
     }
-    return new ModelVersion(model, node.path("version").asInt(0), uri, sha, out);
+    int number = node.path("number").asInt(0);
+    return new ModelVersion(
+        model, number > 0 ? number : number(node.path("version")), uri, sha, out);
+  }
+
+  /** A version as artifact-writer names it ({@code "v3"}) or as a number; 0 when neither. */
+  static int number(JsonNode version) {
+    if (version.isInt()) {
+      return version.asInt();
+    }
+    String text = version.asText("");
+    if (text.matches("v?[0-9]{1,9}")) {
+      return Integer.parseInt(text.startsWith("v") ? text.substring(1) : text);
+    }
+    return 0;
   }
 
   private static String text(JsonNode node, String field) {
