@@ -238,7 +238,10 @@ async function modelPage(name) {
     api('artifact-writer', `/v1/models/${m}/aliases`),
   ]);
   const vs = [...versions.versions].sort((a, b) => a.number - b.number);
-  const metricNames = [...new Set(vs.flatMap((v) => Object.keys(v.metrics || {})))].sort();
+  const allNames = [...new Set(vs.flatMap((v) => Object.keys(v.metrics || {})))].sort();
+  // Scores (accuracy, AUC, loss) share one scale; counts and timings would flatten them.
+  const scores = allNames.filter((k) => vs.every((v) => v.metrics?.[k] === undefined || Math.abs(v.metrics[k]) <= 1));
+  const metricNames = scores.length ? scores : allNames;
   const parts = [h('h2', {}, `Model ${name}`)];
   if (vs.length && metricNames.length) {
     parts.push(chart(`${name}: metrics across versions`, vs.map((v) => v.number),

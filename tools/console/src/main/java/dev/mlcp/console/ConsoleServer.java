@@ -180,18 +180,19 @@ public final class ConsoleServer implements AutoCloseable {
         return;
       }
       String path = exchange.getRequestURI().getRawPath();
+      if (path.equals("/") && keyInQuery(exchange)) {
+        // The key once in the URL, then a cookie: it leaves the address bar and the history (also
+        // when this browser already has the cookie).
+        exchange
+            .getResponseHeaders()
+            .add(
+                "Set-Cookie",
+                cookie + "=" + key + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400");
+        exchange.getResponseHeaders().set("Location", "/");
+        exchange.sendResponseHeaders(303, -1);
+        return;
+      }
       if (!authenticated(exchange)) {
-        if (path.equals("/") && keyInQuery(exchange)) {
-          // The key once in the URL, then a cookie: it leaves the address bar and the history.
-          exchange
-              .getResponseHeaders()
-              .add(
-                  "Set-Cookie",
-                  cookie + "=" + key + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=86400");
-          exchange.getResponseHeaders().set("Location", "/");
-          exchange.sendResponseHeaders(303, -1);
-          return;
-        }
         problem(
             exchange,
             401,

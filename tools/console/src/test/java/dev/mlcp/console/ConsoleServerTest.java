@@ -127,6 +127,8 @@ class ConsoleServerTest {
     assertThat(index.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(index.headers().firstValue("Content-Security-Policy")).isPresent();
     assertThat(index.body()).contains("<title>mlcp console</title>");
+    // Opened again with the cookie: still redirected, the key does not stay in the address bar.
+    assertThat(get("/?" + console.url().getQuery(), cookie()).statusCode()).isEqualTo(303);
   }
 
   @Test
