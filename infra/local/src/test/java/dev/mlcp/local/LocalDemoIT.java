@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +41,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The local demo end to end, headless, through the launcher ({@code infra/local/mlcp}) against the
@@ -64,11 +71,15 @@ class LocalDemoIT {
     assertThat(repo.resolve("services/training-runner/target/quarkus-app/quarkus-run.jar"))
         .as("services are packaged by the reactor before this module")
         .exists();
-    base = freePortRun(5);
+    // base..base+6 (emulator, services, Spanner, console) and base+15 (Spanner REST).
+    base = freePortRun(16);
   }
 
   @AfterAll
   static void down() throws Exception {
+    if (browser != null) {
+      browser.quit();
+    }
     run(List.of("down"), Duration.ofSeconds(60));
     // Belt and braces: whatever survived `down` (sessions of the recorded pids, agent pids).
     try (Stream<Path> pids = Files.list(home.resolve("run"))) {
@@ -235,6 +246,224 @@ class LocalDemoIT {
     Result missing = cli(List.of("runs", "get", "run-doesnotexist"), Duration.ofSeconds(60));
     assertThat(missing.exitCode()).as(missing.output()).isEqualTo(3);
     assertThat(missing.output()).startsWith("ERROR: 404 ");
+  }
+
+  // ---- the web console in a real browser (Debian's headless Chromium) -------------------------
+
+  @Test
+  @Order(20)
+  void console_pages_render_the_demos_runs_models_services_experiments_and_cost() throws Exception {
+    Matcher demo = demoResult();
+    // @Order(3) killed serving-deployer: bring the stack back (state and runs survive `up`).
+    Result status = run(List.of("status"), Duration.ofSeconds(60));
+    if (status.exitCode() != 0) {
+      Result up = run(List.of("up"), Duration.ofMinutes(4));
+      assertThat(up.exitCode()).as(up.output()).isZero();
+    }
+    WebDriver b = openConsole();
+    awaitCss(b, "#runs tr[data-run='" + demo.group(1) + "'][data-state='SUCCEEDED']");
+    awaitCss(b, "#runs tr[data-run='" + demo.group(2) + "'][data-state='FAILED']");
+    screenshot(b, "runs");
+
+    b.get(consoleBase() + "/#/models");
+    awaitCss(b, "#models tr[data-model='demo-churn']");
+    b.get(consoleBase() + "/#/models/demo-churn");
+    awaitCss(b, "#versions tr[data-version]");
+    awaitCss(b, "[data-alias='production']");
+    awaitCss(b, "[data-chart] canvas"); // uPlot drew the metrics across versions
+    screenshot(b, "model");
+
+    b.get(consoleBase() + "/#/services");
+    awaitCss(b, "[data-service='demo-churn'] [data-traffic] div");
+    awaitCss(b, "[data-service='demo-churn'] tr[data-rollout][data-state='SUCCEEDED']");
+    awaitCss(b, "[data-service='demo-churn'] tr[data-rollout][data-state='ROLLED_BACK']");
+    screenshot(b, "services");
+
+    b.get(consoleBase() + "/#/experiments");
+    awaitCss(b, "#experiments tr[data-experiment^='demo-nb-']");
+    screenshot(b, "experiments");
+
+    b.get(consoleBase() + "/#/cost");
+    awaitCss(b, "#cost tr[data-owner='demo@mlcp.local']");
+    awaitCss(b, "[data-chart] canvas");
+    screenshot(b, "cost");
+  }
+
+  @Test
+  @Order(21)
+  void console_log_view_shows_lines_as_a_running_run_writes_them() throws Exception {
+    String token = run(List.of("token"), Duration.ofSeconds(30)).output().trim();
+    String body =
+        "{\"name\":\"console-live\",\"image\":\"" + IMAGE + "\",\"args\":[\"--epochs\",\"5000\"]}";
+    String id = (String) object(send("POST", token, "/v1/runs", body, 201)).get("id");
+    WebDriver b = openConsole();
+    b.get(consoleBase() + "/#/runs/" + id);
+    awaitCss(b, "#log[data-run='" + id + "']");
+    WebDriverWait wait = new WebDriverWait(b, Duration.ofSeconds(120));
+    wait.until(d -> lines(d) >= 1);
+    int first = lines(b);
+    // New lines while the run is still running: the view follows, it did not load a finished log.
+    wait.until(d -> lines(d) > first);
+    assertThat(getRun(token, id).get("state")).isEqualTo("RUNNING");
+    screenshot(b, "run-logs");
+    send("DELETE", token, "/v1/runs/" + id, null, 200);
+    wait.until(d -> d.findElement(By.id("log-state")).getText().equals("ended: CANCELLED"));
+  }
+
+  @Test
+  @Order(22)
+  void console_highlights_a_vm_no_live_run_owns() throws Exception {
+    String succeeded = demoResult().group(1);
+    WebDriver b = openConsole();
+    // A VM of an ended run left behind, as when training-runner crashed between the completion and
+    // the delete. The reconciler (every minute) deletes it: look for it quickly, and again with a
+    // fresh one if it was deleted before the page showed it.
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      String name = "run-leaked-" + attempt + "-" + Long.toString(System.nanoTime(), 36);
+      Process agent = new ProcessBuilder("sleep", "600").start();
+      Path dir = home.resolve("state/instances").resolve(name);
+      try {
+        writeLocalInstance(dir, name, agent, Map.of("mlcp-run", succeeded));
+        b.get(consoleBase() + "/#/vms");
+        String row = "#vms tr[data-vm='" + name + "'].leaked";
+        boolean seen =
+            new WebDriverWait(b, Duration.ofSeconds(45))
+                .until(d -> !d.findElements(By.cssSelector(row)).isEmpty() || !Files.exists(dir));
+        if (seen && !b.findElements(By.cssSelector(row)).isEmpty()) {
+          assertThat(b.findElement(By.cssSelector(row)).getText())
+              .contains("run succeeded")
+              .contains(succeeded)
+              .contains("LEAKED");
+          assertThat(b.findElement(By.id("vm-summary")).getText()).contains("no live owner");
+          screenshot(b, "vms");
+          return;
+        }
+      } finally {
+        agent.destroyForcibly().waitFor();
+        deleteTree(dir);
+      }
+    }
+    throw new AssertionError("the leaked VM was deleted three times before the console showed it");
+  }
+
+  // ---- console helpers ------------------------------------------------------------------------
+
+  static WebDriver browser;
+
+  static Matcher demoResult() {
+    assertThat(demoOutput).as("the demo ran (@Order(1))").isNotNull();
+    Matcher m =
+        Pattern.compile("DEMO_RESULT ok=1 succeeded=(\\S+) failed=(\\S+)").matcher(demoOutput);
+    assertThat(m.find()).as(demoOutput).isTrue();
+    return m;
+  }
+
+  static String consoleBase() throws IOException {
+    URI url = URI.create(Files.readString(home.resolve("run/console.url")).trim());
+    return "http://" + url.getHost() + ":" + url.getPort();
+  }
+
+  /** The browser, on the console's page of runs, with the session cookie its key set. */
+  static WebDriver openConsole() throws IOException {
+    if (browser == null) {
+      browser = ConsoleBrowser.start(home.resolve("chromium-profile"));
+    }
+    String url = Files.readString(home.resolve("run/console.url")).trim();
+    browser.get(url);
+    new WebDriverWait(browser, Duration.ofSeconds(60))
+        .until(d -> d.getCurrentUrl().equals(consoleBase(url) + "/"));
+    browser.get(consoleBase(url) + "/#/runs");
+    return browser;
+  }
+
+  private static String consoleBase(String url) {
+    URI u = URI.create(url);
+    return "http://" + u.getHost() + ":" + u.getPort();
+  }
+
+  static void awaitCss(WebDriver b, String css) {
+    try {
+      new WebDriverWait(b, Duration.ofSeconds(90))
+          .until(d -> !d.findElements(By.cssSelector(css)).isEmpty());
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "no "
+              + css
+              + " on "
+              + b.getCurrentUrl()
+              + "; the page shows:\n"
+              + b.findElement(By.tagName("main")).getText(),
+          e);
+    }
+  }
+
+  static int lines(WebDriver d) {
+    return d.findElements(By.cssSelector("#log .line")).size();
+  }
+
+  /** With -Dmlcp.console.screenshots=DIR (docs/console when refreshing the docs). */
+  static void screenshot(WebDriver b, String name) throws IOException {
+    String dir = System.getProperty("mlcp.console.screenshots");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    Path target = Path.of(dir).toAbsolutePath();
+    Files.createDirectories(target);
+    byte[] png = ((TakesScreenshot) b).getScreenshotAs(OutputType.BYTES);
+    Files.write(target.resolve(name + ".png"), png);
+  }
+
+  /** A local "VM" as the local Instances adapter records one: its state file and a process. */
+  static void writeLocalInstance(Path dir, String name, Process agent, Map<String, String> labels)
+      throws IOException {
+    long started =
+        agent.info().startInstant().map(Instant::toEpochMilli).orElse(System.currentTimeMillis());
+    Map<String, Object> spec = new HashMap<>();
+    spec.put("name", name);
+    spec.put("zones", List.of("local-a"));
+    spec.put("machineType", "e2-standard-4");
+    spec.put("labels", labels);
+    Map<String, Object> state = new HashMap<>();
+    state.put("spec", spec);
+    state.put("zone", "local-a");
+    state.put("createdEpochMillis", System.currentTimeMillis() - 600_000);
+    state.put("pid", agent.pid());
+    state.put("processStartEpochMillis", started);
+    state.put("stopped", false);
+    state.put("deadlineEpochMillis", 0);
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve("instance.json.tmp");
+    Files.write(tmp, new ObjectMapper().writeValueAsBytes(state));
+    Files.move(tmp, dir.resolve("instance.json"), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static String send(String method, String token, String path, String body, int expected)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (base + 2) + path))
+            .header("Authorization", "Bearer " + token)
+            .timeout(Duration.ofSeconds(30));
+    if (body == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.header("Content-Type", "application/json");
+      request.method(method, HttpRequest.BodyPublishers.ofString(body));
+    }
+    HttpResponse<String> response =
+        HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(expected);
+    return response.body();
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import dev.mlcp.training.runs.Run;
 import dev.mlcp.training.runs.RunRepository;
 import dev.mlcp.training.runs.RunService;
 import dev.mlcp.training.runs.SubmitPolicy;
+import dev.mlcp.training.runs.VmInventory;
 import dev.mlcp.training.schedules.ScheduleRepository;
 import dev.mlcp.training.schedules.ScheduleService;
 import dev.mlcp.web.auth.AuthConfig;
@@ -204,6 +205,12 @@ public class TrainingBeans {
       TrainingConfig config) {
     return new Reconciler(
         runs, service, instances, relay, clock, config.reconcileSettle(), config.missingGrace());
+  }
+
+  @Produces
+  @Singleton
+  VmInventory vmInventory(Instances instances, RunRepository runs, Clock clock) {
+    return new VmInventory(instances, runs, clock);
   }
 
   @Produces

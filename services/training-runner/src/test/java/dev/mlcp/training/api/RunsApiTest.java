@@ -359,6 +359,36 @@ public class RunsApiTest {
   }
 
   @Test
+  void vms_lists_the_running_runs_vm_as_owned_for_admins_only() throws Exception {
+    JsonPath created = submit(ANA, run("vms-listed", List.of("--epochs", "200")));
+    String id = created.getString("id");
+    String instance = created.getString("instance");
+    given().auth().oauth2(ANA).get("/v1/vms").then().statusCode(403);
+    given().auth().oauth2(ADMIN).get("/v1/vms?pageSize=0").then().statusCode(400);
+
+    List<Map<String, Object>> vms =
+        given()
+            .auth()
+            .oauth2(ADMIN)
+            .get("/v1/vms?pageSize=500")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("vms");
+    // Listed right after the submit: the agent starts, trains 200 epochs, uploads, then deletes.
+    Map<String, Object> vm =
+        vms.stream().filter(v -> instance.equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(vm)
+        .containsEntry("runId", id)
+        .containsEntry("owner", "ana@example.com")
+        .containsEntry("runState", "RUNNING")
+        .containsEntry("ownerLive", true)
+        .containsEntry("status", "RUNNING");
+    awaitRun(id, s -> s.equals("SUCCEEDED") || s.equals("FAILED"));
+  }
+
+  @Test
   void schedule_tick_fires_at_most_one_run() {
     Map<String, Object> schedule =
         Map.of("cron", "0 3 * * *", "template", run("nightly-sched", List.of("--epochs", "5")));
