@@ -5,6 +5,7 @@ import dev.mlcp.cli.auth.LocalTokens;
 import dev.mlcp.cli.auth.TokenSource;
 import dev.mlcp.cli.commands.AuthCommand;
 import dev.mlcp.cli.commands.ConfigCommand;
+import dev.mlcp.cli.commands.ConsoleCommand;
 import dev.mlcp.cli.commands.DataCommand;
 import dev.mlcp.cli.commands.DeployCommand;
 import dev.mlcp.cli.commands.ExperimentsCommand;
@@ -50,7 +51,8 @@ import picocli.CommandLine.ScopeType;
       DataCommand.class,
       SecretsCommand.class,
       ConfigCommand.class,
-      AuthCommand.class
+      AuthCommand.class,
+      ConsoleCommand.class
     })
 public final class Mlcp implements Runnable {
   /** Local mode's identity unless {@code --as}, {@code MLCP_EMAIL} or {@code email} says. */

@@ -17,9 +17,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.Signature;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +62,37 @@ class AuthTest {
   }
 
   @Test
+  void a_local_token_is_renewed_at_half_its_life_for_long_lived_callers_like_the_console() {
+    Cli.local(dir, wm.getPort());
+    AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T06:00:00Z"));
+    Clock clock =
+        new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    LocalTokens tokens = new LocalTokens(dir.resolve("home/auth"), "a@b.c", clock);
+    URI service = URI.create("http://127.0.0.1:1");
+
+    String first = tokens.token(service);
+    now.set(now.get().plusSeconds(29 * 60));
+    assertThat(tokens.token(service)).isEqualTo(first);
+    now.set(now.get().plusSeconds(2 * 60));
+    assertThat(tokens.token(service)).isNotEqualTo(first);
+  }
+
+  @Test
   void as_overrides_the_local_identity_and_is_refused_in_the_cloud() throws Exception {
     Cli.Result local =
         Cli.local(dir, wm.getPort()).run("--as", "ci@mlcp.local", "auth", "print-token");
@@ -74,8 +110,7 @@ class AuthTest {
 
   @Test
   void no_local_key_is_a_permission_error_saying_to_start_local_mode() {
-    LocalTokens tokens =
-        new LocalTokens(dir.resolve("nothing"), "a@b.c", java.time.Clock.systemUTC());
+    LocalTokens tokens = new LocalTokens(dir.resolve("nothing"), "a@b.c", Clock.systemUTC());
 
     assertThatThrownBy(() -> tokens.token(URI.create("http://127.0.0.1:1")))
         .isInstanceOfSatisfying(CliException.class, e -> assertThat(e.exitCode()).isEqualTo(4))

@@ -42,7 +42,15 @@ public final class CloudTokens implements TokenSource {
 
   private final Minter adc;
   private final Minter gcloud;
-  private final Map<String, String> cache = new HashMap<>();
+
+  /**
+   * Google ID tokens live 1 h; a cached one is renewed after this (mlcp console runs for hours).
+   */
+  static final long RENEW_AFTER_MILLIS = 45L * 60 * 1000;
+
+  private record Cached(String token, long mintedAtMillis) {}
+
+  private final Map<String, Cached> cache = new HashMap<>();
   private String used = "ADC, else gcloud";
 
   /** ADC first, then gcloud. */
@@ -57,9 +65,15 @@ public final class CloudTokens implements TokenSource {
   }
 
   @Override
-  public String token(URI serviceUrl) {
+  public synchronized String token(URI serviceUrl) {
     String audience = serviceUrl.getScheme() + "://" + serviceUrl.getAuthority();
-    return cache.computeIfAbsent(audience, this::mint);
+    long now = System.currentTimeMillis();
+    Cached c = cache.get(audience);
+    if (c == null || now - c.mintedAtMillis() >= RENEW_AFTER_MILLIS) {
+      c = new Cached(mint(audience), now);
+      cache.put(audience, c);
+    }
+    return c.token();
   }
 
   private String mint(String audience) {

@@ -39,6 +39,7 @@ public final class LocalTokens implements TokenSource {
   private final String email;
   private final Clock clock;
   private String cached;
+  private long cachedAt;
 
   /** Tokens for {@code email}, signed with the key in {@code keyDir}. */
   public LocalTokens(Path keyDir, String email, Clock clock) {
@@ -48,9 +49,12 @@ public final class LocalTokens implements TokenSource {
   }
 
   @Override
-  public String token(URI serviceUrl) {
-    if (cached == null) {
-      cached = sign(privateKey(keyDir), email, clock.instant().getEpochSecond());
+  public synchronized String token(URI serviceUrl) {
+    long now = clock.instant().getEpochSecond();
+    // Renewed at half its life: a long-lived caller (mlcp console) never sends an expired token.
+    if (cached == null || now - cachedAt >= TTL.toSeconds() / 2) {
+      cached = sign(privateKey(keyDir), email, now);
+      cachedAt = now;
     }
     return cached;
   }
