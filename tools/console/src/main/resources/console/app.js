@@ -132,7 +132,7 @@ async function runPage(id) {
       h('dt', {}, 'name'), h('dd', {}, r.name),
       h('dt', {}, 'owner'), h('dd', {}, r.owner),
       h('dt', {}, 'image'), h('dd', {}, r.spec?.image ?? '–'),
-      h('dt', {}, 'VM'), h('dd', {}, `${r.instance ?? '–'} (${r.zone ?? '–'}, ${r.spec?.machineType ?? ''}${r.spot ? ', spot' : ''})`),
+      h('dt', {}, 'VM'), h('dd', {}, `${r.instance ?? '–'} (${[r.zone ?? '–', r.spec?.machineType, r.spot ? 'spot' : null].filter(Boolean).join(', ')})`),
       h('dt', {}, 'created'), h('dd', {}, time(r.createdAt)),
       h('dt', {}, 'deadline'), h('dd', {}, time(r.deadline)),
       h('dt', {}, 'cost'), h('dd', {}, usd(r.costEstimateUsd)),
@@ -140,30 +140,58 @@ async function runPage(id) {
       h('dt', {}, 'reason'), h('dd', {}, r.reason ?? '–'))),
     h('h3', {}, 'Logs ', h('span', { id: 'log-state', class: 'muted' }, 'connecting…')),
     log);
-  followLogs(r.id, log);
+  section.stream = followLogs(r.id, log);
   return section;
 }
 
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED']; // RunState.terminal()
+
 function followLogs(id, log) {
   // The server's follow API (SSE): one 'log' event per line, 'end' when the run has ended.
-  // EventSource resumes with Last-Event-ID by itself after a dropped connection.
-  stream = new EventSource(`/api/training-runner/v1/runs/${encodeURIComponent(id)}/logs?follow=true`);
+  // EventSource resumes with Last-Event-ID by itself after a dropped connection. The stream is
+  // this page's own (closed by render when the page goes), and the run's state is also read every
+  // few seconds: a follow that cannot reach the end (a proxy or service restarting, a connection
+  // the browser keeps retrying) still shows the run ended.
+  const es = new EventSource(`/api/training-runner/v1/runs/${encodeURIComponent(id)}/logs?follow=true`);
   const logState = () => document.getElementById('log-state');
-  stream.addEventListener('open', () => { if (logState()) logState().textContent = 'live'; });
-  stream.addEventListener('log', (ev) => {
+  const showState = (state) => {
+    const s = document.getElementById('run-state');
+    if (s) s.replaceChildren(badge(state));
+  };
+  let done = false;
+  let check = null;
+  const end = (state) => {
+    if (done) return;
+    done = true;
+    clearInterval(check);
+    es.close();
+    if (logState()) logState().textContent = `ended: ${state}`;
+    showState(state);
+  };
+  es.addEventListener('open', () => { if (!done && logState()) logState().textContent = 'live'; });
+  es.addEventListener('log', (ev) => {
     const d = JSON.parse(ev.data);
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     log.append(h('div', { class: 'line' }, `${d.timestamp} ${d.severity} ${d.message}`));
     if (atBottom) log.scrollTop = log.scrollHeight;
   });
-  stream.addEventListener('end', (ev) => {
-    const d = JSON.parse(ev.data);
-    if (logState()) logState().textContent = `ended: ${d.state}`;
-    const s = document.getElementById('run-state');
-    if (s) s.replaceChildren(badge(d.state));
-    stream.close();
-  });
-  stream.addEventListener('error', () => { if (logState()) logState().textContent = 'reconnecting…'; });
+  es.addEventListener('end', (ev) => end(JSON.parse(ev.data).state));
+  es.addEventListener('error', () => { if (!done && logState()) logState().textContent = 'reconnecting…'; });
+  let ticks = 0;
+  check = setInterval(async () => {
+    if (done || !document.body.contains(log)) {
+      clearInterval(check);
+      return;
+    }
+    try {
+      const r = await api('training-runner', `/v1/runs/${encodeURIComponent(id)}`);
+      showState(r.state);
+      // The end event normally follows the last line within a poll of the server; a stream that
+      // has not said so two checks after the state turned final (or is not open) is ended here.
+      if (TERMINAL.includes(r.state) && (es.readyState !== EventSource.OPEN || ++ticks >= 2)) end(r.state);
+    } catch { /* the next check retries */ }
+  }, REFRESH_MS);
+  return es;
 }
 
 async function vmsPage() {
@@ -357,7 +385,14 @@ async function render(refresh = false) {
   charts = [];
   try {
     const content = await page(hash.match(re));
-    if ((location.hash || '#/runs') !== hash) return; // navigated away meanwhile
+    if ((location.hash || '#/runs') !== hash) { // navigated away meanwhile
+      content.stream?.close();
+      return;
+    }
+    if (content.stream) {
+      stream?.close();
+      stream = content.stream;
+    }
     old.forEach((c) => c.destroy());
     main.replaceChildren(content);
     main.dataset.page = nav;

@@ -238,6 +238,9 @@ class LocalProcessInstancesTest extends InstancesContract {
     Path runIdFile = state.resolve("state/instances/run-meta/run-id.txt");
 
     await(() -> Files.exists(runIdFile) && readQuietly(runIdFile).equals("run-meta"));
+    // The script writes run-id.txt before it echoes: wait for the line rather than racing it.
+    await(
+        () -> readQuietly(instances.consoleLog("run-meta")).contains("agent for run-meta started"));
     assertThat(Files.readString(instances.consoleLog("run-meta")))
         .contains("agent for run-meta started");
   }
