@@ -68,6 +68,9 @@ final class AgentFixture implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The interpreter {@code python3} resolves to (what the agent's resolve_python finds). */
+  static final Path PYTHON = python();
+
   final WireMockServer metadata = new WireMockServer(options().dynamicPort());
   final WireMockServer google = new WireMockServer(options().dynamicPort());
   final Path dir;
@@ -98,6 +101,9 @@ final class AgentFixture implements AutoCloseable {
     google.start();
     stubStandardMetadata();
     stubGoogleApis();
+    // The interpreter first on PATH: a pyenv-style shim costs ~1 s of CPU per python3 the agent,
+    // the fake docker or a trainer runs (the agent resolves it too, once; trainers do not).
+    env.put("PATH", PYTHON.getParent() + ":" + System.getenv("PATH"));
     env.put("MLCP_METADATA_URL", metadata.baseUrl() + "/computeMetadata/v1");
     env.put("MLCP_COMPUTE_API", google.baseUrl() + "/compute/v1");
     env.put("MLCP_STORAGE_API", google.baseUrl());
@@ -124,6 +130,25 @@ final class AgentFixture implements AutoCloseable {
     attribute("mlcp-attempt", "2");
     attribute("mlcp-output-uri", "gs://" + BUCKET + "/staging/run-01HX/");
     attribute("mlcp-topic", TOPIC);
+  }
+
+  private static Path python() {
+    try {
+      Process p =
+          new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0 || !Path.of(out).isAbsolute()) {
+        throw new IllegalStateException("python3 is needed by the agent tests: " + out);
+      }
+      return Path.of(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("python3 is needed by the agent tests", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Sets instance attribute {@code key} (a string served verbatim by the metadata server). */

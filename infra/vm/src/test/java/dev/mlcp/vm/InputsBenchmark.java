@@ -140,7 +140,7 @@ class InputsBenchmark {
         plan, "[{\"n\":0,\"source\":\"" + uri + "\",\"kind\":\"gcs\",\"uri\":\"" + uri + "\"}]");
     Path program = dir.resolve("materializer.py");
     Files.writeString(program, materializer);
-    String python = python();
+    String python = AgentFixture.PYTHON.toString();
     Path rss = dir.resolve("rss");
     String wrapper =
         "import resource, subprocess, sys\n"
@@ -171,17 +171,6 @@ class InputsBenchmark {
     assertThat(process.exitValue()).isZero();
     double seconds = (System.nanoTime() - started) / 1e9;
     return new Run(seconds, Long.parseLong(Files.readString(rss).strip()));
-  }
-
-  /** The interpreter {@code python3} resolves to (the agent's resolve_python). */
-  private static String python() throws Exception {
-    Process p =
-        new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    assertThat(p.waitFor()).as(out).isZero();
-    return out;
   }
 
   /** The MATERIALIZER program, as embedded in the agent. */

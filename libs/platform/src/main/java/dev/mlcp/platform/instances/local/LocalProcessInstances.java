@@ -10,6 +10,7 @@ import dev.mlcp.platform.instances.Instances;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
 import dev.mlcp.platform.internal.LocalLocks;
+import dev.mlcp.platform.internal.LocalPython;
 import dev.mlcp.platform.logs.Logs;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.secrets.Secrets;
@@ -301,6 +302,7 @@ public final class LocalProcessInstances implements Instances {
         PosixFilePermissions.fromString("rw-------"));
     ProcessBuilder builder = new ProcessBuilder(agentCommand);
     builder.environment().putAll(agentEnvironment(spec, zone, dir));
+    LocalPython.putFirstOnPath(builder.environment());
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
     builder.directory(dir.toFile());

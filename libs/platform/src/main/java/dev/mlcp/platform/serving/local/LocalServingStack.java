@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.internal.AtomicFiles;
 import dev.mlcp.platform.internal.Json;
+import dev.mlcp.platform.internal.LocalPython;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
@@ -199,6 +200,7 @@ public final class LocalServingStack implements ServingStack, RevisionMetrics {
     }
     ProcessBuilder pb = new ProcessBuilder(agentCommand);
     pb.environment().putAll(env);
+    LocalPython.putFirstOnPath(pb.environment());
     pb.redirectErrorStream(true);
     Path log = dir.resolve(instance + ".log");
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
