@@ -8,6 +8,8 @@ import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -83,16 +85,45 @@ public final class Copier {
    */
   public List<Manifest.File> copyAll(List<Task> tasks, Runnable between)
       throws ChecksumMismatchException {
-    Manifest.File[] copied = new Manifest.File[tasks.size()];
+    return inParallel(tasks, between, t -> copy(t.source(), t.target(), t.path()));
+  }
+
+  /**
+   * Deletes {@code objects} (a registered run's staging), up to {@code parallelism} at once.
+   *
+   * @return how many existed
+   */
+  public int deleteAll(List<ObjectUri> objects) {
+    try {
+      return (int) inParallel(objects, () -> {}, store::delete).stream().filter(b -> b).count();
+    } catch (ChecksumMismatchException e) {
+      throw new IllegalStateException("a delete compares no checksum", e);
+    }
+  }
+
+  /** One unit of work of {@link #inParallel}. */
+  @FunctionalInterface
+  private interface Work<T, R> {
+    R apply(T item) throws ChecksumMismatchException;
+  }
+
+  /**
+   * Applies {@code work} to every item, up to {@code parallelism} at once: the calling thread and
+   * helpers take the next item until none is left or one failed; returns (or throws the first
+   * failure) only once every helper has stopped.
+   */
+  private <T, R> List<R> inParallel(List<T> items, Runnable between, Work<T, R> work)
+      throws ChecksumMismatchException {
+    List<R> results = new ArrayList<R>(Collections.<R>nCopies(items.size(), null));
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    int helperCount = Math.min(parallelism, tasks.size()) - 1;
+    int helperCount = Math.min(parallelism, items.size()) - 1;
     CountDownLatch stopped = new CountDownLatch(Math.max(0, helperCount));
     for (int h = 0; h < helperCount; h++) {
       Runnable helper =
           () -> {
             try {
-              work(tasks, copied, next, failure, () -> {});
+              work(items, results, next, failure, () -> {}, work);
             } finally {
               stopped.countDown();
             }
@@ -100,10 +131,10 @@ public final class Copier {
       try {
         helpers.execute(helper);
       } catch (RejectedExecutionException e) {
-        stopped.countDown(); // the others (and this thread) copy its share
+        stopped.countDown(); // the others (and this thread) do its share
       }
     }
-    work(tasks, copied, next, failure, between);
+    work(items, results, next, failure, between, work);
     boolean interrupted = false;
     while (true) {
       try {
@@ -126,24 +157,27 @@ public final class Copier {
     } else if (t != null) {
       throw new IllegalStateException(t);
     }
-    return List.of(copied);
+    return results;
   }
 
-  private void work(
-      List<Task> tasks,
-      Manifest.File[] copied,
+  private static <T, R> void work(
+      List<T> items,
+      List<R> results,
       AtomicInteger next,
       AtomicReference<Throwable> failure,
-      Runnable between) {
+      Runnable between,
+      Work<T, R> work) {
     while (failure.get() == null) {
       int i = next.getAndIncrement();
-      if (i >= tasks.size()) {
+      if (i >= items.size()) {
         return;
       }
       try {
         between.run();
-        Task task = tasks.get(i);
-        copied[i] = copy(task.source(), task.target(), task.path());
+        R result = work.apply(items.get(i));
+        synchronized (results) {
+          results.set(i, result);
+        }
       } catch (Throwable t) {
         failure.compareAndSet(null, t);
       }

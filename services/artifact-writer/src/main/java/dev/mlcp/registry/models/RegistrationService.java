@@ -359,12 +359,7 @@ public final class RegistrationService {
     evaluations.requestRequired(r.model(), r.version());
     gate.run(r.model(), r.version(), "registration");
     ObjectUri staging = settings.stagingOf(r.id());
-    int deleted = 0;
-    for (ObjectMetadata m : store.listAll(staging).toList()) {
-      if (store.delete(m.uri())) {
-        deleted++;
-      }
-    }
+    int deleted = copier.deleteAll(store.listAll(staging).map(ObjectMetadata::uri).toList());
     LOG.infof("registration of %s done: %d staged objects deleted", r.id(), deleted);
     return step(r.id(), holder, x -> x.done(clock.instant()));
   }
