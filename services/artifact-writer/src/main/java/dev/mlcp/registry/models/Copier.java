@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -78,8 +79,9 @@ public final class Copier {
   /**
    * Copies every task's file, up to {@code parallelism} at once.
    *
-   * @param between run by the calling thread before each file it copies (e.g. renewing a lease); an
-   *     exception from it stops the copy like a failed file
+   * @param between run by the calling thread first, before each file it copies and every second
+   *     while it waits for the helpers (e.g. renewing a lease when due); an exception from it stops
+   *     the copy like a failed file
    * @return the manifest entries, in the tasks' order
    * @throws ChecksumMismatchException when a copy is not its staged file (the first such)
    */
@@ -114,6 +116,7 @@ public final class Copier {
    */
   private <T, R> List<R> inParallel(List<T> items, Runnable between, Work<T, R> work)
       throws ChecksumMismatchException {
+    between.run();
     List<R> results = new ArrayList<R>(Collections.<R>nCopies(items.size(), null));
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -138,10 +141,16 @@ public final class Copier {
     boolean interrupted = false;
     while (true) {
       try {
-        stopped.await();
-        break;
+        if (stopped.await(1, TimeUnit.SECONDS)) {
+          break;
+        }
+        if (failure.get() == null) {
+          between.run(); // helpers still copy large files: keep the lease
+        }
       } catch (InterruptedException e) {
         interrupted = true; // the helpers still write: wait for them, then restore the flag
+      } catch (RuntimeException | Error e) {
+        failure.compareAndSet(null, e); // helpers take no further item; wait for them
       }
     }
     if (interrupted) {

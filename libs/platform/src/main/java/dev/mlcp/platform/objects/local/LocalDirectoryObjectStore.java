@@ -70,7 +70,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     this.root = root.toAbsolutePath().normalize();
     this.clock = clock;
     try {
-      Files.createDirectories(this.root.resolve(META_DIR).resolve("tmp"));
+      Files.createDirectories(this.root.resolve(META_DIR));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create object store root " + this.root, e);
     }
@@ -89,8 +89,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   public ObjectMetadata write(
       ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
     requireObject(uri);
-    Path tmp = root.resolve(META_DIR).resolve("tmp").resolve(UUID.randomUUID().toString());
+    Path tmp = null;
     try {
+      tmp = stagingFileFor(dataPath(uri));
       CRC32C crc = new CRC32C();
       MessageDigest md5 = md5();
       long size = 0;
@@ -273,8 +274,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
     requireObject(source);
     requireObject(target);
-    Path tmp = root.resolve(META_DIR).resolve("tmp").resolve(UUID.randomUUID().toString());
+    Path tmp = null;
     try {
+      tmp = stagingFileFor(dataPath(target));
       Meta from;
       FileChannel in;
       // Only the source's lock, then only the target's: never both, so no two copies deadlock.
@@ -357,6 +359,17 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     return path;
   }
 
+  /**
+   * Where new content for {@code data} is written before it is renamed into place: next to it, so
+   * the rename stays within one directory (Linux serialises renames across directories on a file
+   * system behind one lock, which made every object write of a busy service queue there). The name
+   * starts with a dot and is never listed: listings read the metadata tree.
+   */
+  private static Path stagingFileFor(Path data) throws IOException {
+    Files.createDirectories(data.getParent());
+    return data.resolveSibling(".mlcp-tmp-" + data.getFileName() + "." + UUID.randomUUID());
+  }
+
   private Path metaPath(ObjectUri uri) {
     return root.resolve(META_DIR)
         .resolve("objects")
@@ -432,6 +445,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   }
 
   private static void deleteQuietly(Path path) {
+    if (path == null) {
+      return;
+    }
     try {
       Files.deleteIfExists(path);
     } catch (IOException ignored) {
