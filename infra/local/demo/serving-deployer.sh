@@ -115,6 +115,9 @@ print(round(end - int(first)))' "$bad" "$load_first" 2>/dev/null || echo "?")
   say "  reason: $(json 'd.get("reason")' <<<"$bad")"
   curl -sS "$(serving_api)/v1/services/$SERVING_SERVICE" -H "Authorization: Bearer $TOKEN" \
     | json '"  traffic now: " + str(d["traffic"]) + "  revisions: " + ", ".join(r["revision"] + " " + r["status"] + " " + (r.get("version") or "") for r in d["revisions"])' >&2
+  step "serving: the registry's lineage of $model $version lists these rollouts (from deploy-events)"
+  curl -sS "$registry/v1/models/$model/versions/$version/lineage" -H "Authorization: Bearer $TOKEN" \
+    | json '"\n".join("  " + x["deploymentId"] + "  " + x["service"] + "/" + (x.get("revision") or "?") + "  " + x["state"] + " " + str(x["trafficPercent"]) + " %" for x in d["deployments"]) or "  (no rollout recorded yet)"' >&2 || true
 
   local p50; p50=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   local c_state b_state

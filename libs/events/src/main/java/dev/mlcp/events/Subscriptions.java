@@ -36,7 +36,8 @@ public final class Subscriptions {
           of(TRAINING_RUNNER, Topics.TRAINING_COMPLETED),
           of(ARTIFACT_WRITER, Topics.RUN_EVENTS),
           of(SERVING_DEPLOYER, Topics.MODEL_VERSIONS),
-          of(SERVING_DEPLOYER, Topics.DEPLOY_REQUESTS));
+          of(SERVING_DEPLOYER, Topics.DEPLOY_REQUESTS),
+          of(ARTIFACT_WRITER, Topics.DEPLOY_EVENTS));
 
   private Subscriptions() {}
 

@@ -10,6 +10,7 @@ import dev.mlcp.platform.warehouse.Warehouse;
 import dev.mlcp.registry.analytics.Analytics;
 import dev.mlcp.registry.analytics.PriceTable;
 import dev.mlcp.registry.models.Copier;
+import dev.mlcp.registry.models.DeploymentRecorder;
 import dev.mlcp.registry.models.EvaluationService;
 import dev.mlcp.registry.models.GateService;
 import dev.mlcp.registry.models.LineageService;
@@ -40,6 +41,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
@@ -56,8 +59,26 @@ public class RegistryBeans {
             return t;
           });
 
+  /**
+   * Helpers copying a version's files in parallel ({@link Copier#PARALLELISM} per registration, the
+   * registering thread included); threads are made on demand and end when idle.
+   */
+  private final ExecutorService copyHelpers =
+      Executors.newCachedThreadPool(
+          new ThreadFactory() {
+            private final AtomicInteger count = new AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+              Thread t = new Thread(r, "registry-copy-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            }
+          });
+
   void onStop(@Observes ShutdownEvent event) {
     rowWriter.shutdown();
+    copyHelpers.shutdown();
   }
 
   /** Checks the configuration when the application starts, naming the key at fault. */
@@ -213,7 +234,7 @@ public class RegistryBeans {
     return new RegistrationService(
         repo,
         store,
-        new Copier(store, settings.copyMode()),
+        new Copier(store, settings.copyMode(), copyHelpers, Copier.PARALLELISM),
         publishers,
         rows,
         gate,
@@ -250,8 +271,15 @@ public class RegistryBeans {
       RegistryRepository repo,
       ObjectStore store,
       EvaluationService evaluations,
+      DeploymentRecorder deployments,
       ObjectMapper json) {
-    return new LineageService(repo, store, evaluations, json);
+    return new LineageService(repo, store, evaluations, deployments, json);
+  }
+
+  @Produces
+  @Singleton
+  DeploymentRecorder deployments(RegistryRepository repo, Clock clock) {
+    return new DeploymentRecorder(repo, clock);
   }
 
   @Produces

@@ -1,11 +1,14 @@
 package dev.mlcp.platform.objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlcp.platform.PlatformException;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +31,41 @@ class LocalDirectoryObjectStoreTest extends ObjectStoreContract {
   @Override
   protected String bucket() {
     return "mlcp-test";
+  }
+
+  @Test
+  void a_copy_is_a_file_copy_that_keeps_the_sources_checksums_and_content_type() throws Exception {
+    byte[] content = new byte[3 * 1024 * 1024 + 17];
+    new Random(7).nextBytes(content);
+    ObjectUri source = ObjectUri.parse("gs://mlcp-test/staging/run-1/weights.bin");
+    ObjectMetadata written =
+        store.write(source, content, "application/octet-stream", WriteCondition.none());
+
+    ObjectMetadata copied =
+        store.copy(
+            source,
+            ObjectUri.parse("gs://other-bucket/models/m/versions/1/weights.bin"),
+            WriteCondition.doesNotExist());
+
+    assertThat(Files.readAllBytes(root.resolve("other-bucket/models/m/versions/1/weights.bin")))
+        .isEqualTo(content);
+    assertThat(copied.size()).isEqualTo(content.length);
+    assertThat(copied.crc32c()).isNotNull().isEqualTo(written.crc32c());
+    assertThat(copied.md5()).isNotNull().isEqualTo(written.md5());
+    assertThat(copied.contentType()).isEqualTo("application/octet-stream");
+    assertThat(store.stat(copied.uri())).contains(copied);
+    assertThat(copied.generation()).isPositive();
+  }
+
+  @Test
+  void copying_a_missing_object_is_not_found_and_leaves_no_target() {
+    ObjectUri target = ObjectUri.parse("gs://mlcp-test/copy/of-nothing.bin");
+
+    assertThatThrownBy(() -> store.copy(ObjectUri.parse("gs://mlcp-test/nothing.bin"), target))
+        .isInstanceOfSatisfying(
+            PlatformException.class,
+            e -> assertThat(e.kind()).isEqualTo(PlatformException.Kind.NOT_FOUND));
+    assertThat(store.stat(target)).isEmpty();
   }
 
   @Test

@@ -13,17 +13,29 @@ import java.util.zip.CRC32C;
 /**
  * SHA-256, MD5 and CRC32C of a stream, computed while it is read by someone else (a copy to the
  * store), so no file is read twice or held in memory. MD5 and CRC32C are in GCS's form (base64 of
- * the big-endian bytes), so they compare with what the store reports.
+ * the big-endian bytes), so they compare with what the store reports. A copy leaves MD5 out ({@link
+ * #withoutMd5}): the store computes it for the copy anyway (GCS does, so does the local store), and
+ * it is the slowest of the three.
  */
 public final class Digests extends FilterInputStream {
   private final MessageDigest sha256 = digest("SHA-256");
-  private final MessageDigest md5 = digest("MD5");
+  private final MessageDigest md5;
   private final CRC32C crc = new CRC32C();
   private long size;
 
-  /** Digests {@code in} as it is read. */
+  /** Digests {@code in} as it is read: SHA-256, MD5 and CRC32C. */
   public Digests(InputStream in) {
+    this(in, true);
+  }
+
+  private Digests(InputStream in, boolean withMd5) {
     super(in);
+    this.md5 = withMd5 ? digest("MD5") : null;
+  }
+
+  /** SHA-256 and CRC32C of {@code in} as it is read; the result's MD5 is null. */
+  public static Digests withoutMd5(InputStream in) {
+    return new Digests(in, false);
   }
 
   /**
@@ -31,7 +43,7 @@ public final class Digests extends FilterInputStream {
    *
    * @param size bytes
    * @param sha256 hex
-   * @param md5 base64
+   * @param md5 base64; null when not computed
    * @param crc32c base64 of the big-endian 4 bytes
    */
   public record Result(long size, String sha256, String md5, String crc32c) {}
@@ -41,7 +53,9 @@ public final class Digests extends FilterInputStream {
     int b = super.read();
     if (b >= 0) {
       sha256.update((byte) b);
-      md5.update((byte) b);
+      if (md5 != null) {
+        md5.update((byte) b);
+      }
       crc.update(b);
       size++;
     }
@@ -53,7 +67,9 @@ public final class Digests extends FilterInputStream {
     int n = super.read(b, off, len);
     if (n > 0) {
       sha256.update(b, off, n);
-      md5.update(b, off, n);
+      if (md5 != null) {
+        md5.update(b, off, n);
+      }
       crc.update(b, off, n);
       size += n;
     }
@@ -76,7 +92,7 @@ public final class Digests extends FilterInputStream {
     return new Result(
         size,
         HexFormat.of().formatHex(sha256.digest()),
-        Base64.getEncoder().encodeToString(md5.digest()),
+        md5 == null ? null : Base64.getEncoder().encodeToString(md5.digest()),
         Base64.getEncoder()
             .encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()));
   }

@@ -7,6 +7,7 @@ import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +15,7 @@ import java.util.Optional;
 /**
  * Where a version came from: its run (how and by whom it was requested), the run's inputs (other
  * versions of this registry named as such), its image, the chain of parent runs, and what happened
- * to it since: evaluations (and deployments once serving exists).
+ * to it since: evaluations and deployments (serving-deployer's rollouts of it).
  */
 public final class LineageService {
   /** How far up a chain of follow-up runs lineage goes. */
@@ -23,16 +24,19 @@ public final class LineageService {
   private final RegistryRepository repo;
   private final ObjectStore store;
   private final EvaluationService evaluations;
+  private final DeploymentRecorder deployments;
   private final ObjectMapper manifestJson;
 
   public LineageService(
       RegistryRepository repo,
       ObjectStore store,
       EvaluationService evaluations,
+      DeploymentRecorder deployments,
       ObjectMapper json) {
     this.repo = repo;
     this.store = store;
     this.evaluations = evaluations;
+    this.deployments = deployments;
     this.manifestJson = Manifests.mapper(json);
   }
 
@@ -47,7 +51,7 @@ public final class LineageService {
    * @param inputs what it read
    * @param parents the chain of runs whose success started it, nearest first
    * @param evaluations evaluations of the version
-   * @param deployments deployments of the version (empty until serving-deployer reports them)
+   * @param deployments serving-deployer's rollouts of the version, newest first
    */
   public record Lineage(
       String model,
@@ -58,7 +62,7 @@ public final class LineageService {
       List<Manifest.Input> inputs,
       List<Parent> parents,
       List<EvaluationRef> evaluations,
-      List<String> deployments) {}
+      List<DeploymentRef> deployments) {}
 
   /**
    * The image.
@@ -97,6 +101,50 @@ public final class LineageService {
    * @param runId its run
    */
   public record EvaluationRef(String id, String evaluator, String state, String runId) {}
+
+  /**
+   * A rollout of the version.
+   *
+   * @param deploymentId serving-deployer's rollout id
+   * @param service the serving service
+   * @param revision the revision it created
+   * @param target where it serves
+   * @param state {@code STARTED}, {@code PROGRESSING}, {@code SUCCEEDED}, {@code FAILED} or {@code
+   *     ROLLED_BACK}
+   * @param trafficPercent the revision's traffic share (0 once rolled back)
+   * @param url where it serves, once it succeeded
+   * @param reason why it failed or was rolled back
+   * @param rolledBackTo the revision traffic went back to
+   * @param startedAt when the rollout started
+   * @param finishedAt when it ended
+   */
+  public record DeploymentRef(
+      String deploymentId,
+      String service,
+      String revision,
+      String target,
+      String state,
+      int trafficPercent,
+      String url,
+      String reason,
+      String rolledBackTo,
+      Instant startedAt,
+      Instant finishedAt) {
+    static DeploymentRef of(Deployment d) {
+      return new DeploymentRef(
+          d.deploymentId(),
+          d.service(),
+          d.revision(),
+          d.target(),
+          d.state().name(),
+          d.trafficPercent(),
+          d.url(),
+          d.reason(),
+          d.rolledBackTo(),
+          d.startedAt(),
+          d.finishedAt());
+    }
+  }
 
   /** The lineage of version {@code n} of {@code model}. */
   public Lineage of(String model, int n) {
@@ -142,6 +190,6 @@ public final class LineageService {
         manifest.inputs(),
         parents,
         evals,
-        List.of());
+        deployments.of(model, n).stream().map(DeploymentRef::of).toList());
   }
 }

@@ -271,27 +271,30 @@ public final class RegistrationService {
     ObjectUri staging = settings.stagingOf(r.id());
     ObjectUri target = settings.versionPrefix(r.model(), r.version());
     ModelVersion version = repo.version(r.model(), r.version());
-    List<Manifest.File> files = new ArrayList<>();
-    long size = 0;
-    Instant renewAt = clock.instant().plus(settings.lease().dividedBy(3));
+    List<Copier.Task> tasks = new ArrayList<>();
+    for (ObjectMetadata f : staged(staging, settings.maxFiles() + 1)) {
+      String path = relative(staging, f);
+      tasks.add(new Copier.Task(f, target.resolve(path), path));
+    }
+    Instant[] renewAt = {clock.instant().plus(settings.lease().dividedBy(3))};
+    Runnable renewLease =
+        () -> {
+          if (!clock.instant().isBefore(renewAt[0])) {
+            step(
+                r.id(),
+                holder,
+                x -> x.lease(holder, clock.instant().plus(settings.lease()), clock.instant()),
+                true);
+            renewAt[0] = clock.instant().plus(settings.lease().dividedBy(3));
+          }
+        };
+    List<Manifest.File> files;
     try {
-      for (ObjectMetadata f : staged(staging, settings.maxFiles() + 1)) {
-        if (!clock.instant().isBefore(renewAt)) {
-          step(
-              r.id(),
-              holder,
-              x -> x.lease(holder, clock.instant().plus(settings.lease()), clock.instant()),
-              true);
-          renewAt = clock.instant().plus(settings.lease().dividedBy(3));
-        }
-        String path = relative(staging, f);
-        Manifest.File copied = copier.copy(f, target.resolve(path), path);
-        files.add(copied);
-        size += copied.sizeBytes();
-      }
+      files = copier.copyAll(tasks, renewLease);
     } catch (ChecksumMismatchException e) {
       return rejectVersion(r, holder, e);
     }
+    long size = files.stream().mapToLong(Manifest.File::sizeBytes).sum();
     Manifest manifest = Manifests.of(r, version, files, size, copier.mode(), settings);
     byte[] bytes = Manifests.bytes(manifestJson, manifest);
     ObjectUri uri = target.resolve(Manifest.NAME);
@@ -356,12 +359,7 @@ public final class RegistrationService {
     evaluations.requestRequired(r.model(), r.version());
     gate.run(r.model(), r.version(), "registration");
     ObjectUri staging = settings.stagingOf(r.id());
-    int deleted = 0;
-    for (ObjectMetadata m : store.listAll(staging).toList()) {
-      if (store.delete(m.uri())) {
-        deleted++;
-      }
-    }
+    int deleted = copier.deleteAll(store.listAll(staging).map(ObjectMetadata::uri).toList());
     LOG.infof("registration of %s done: %d staged objects deleted", r.id(), deleted);
     return step(r.id(), holder, x -> x.done(clock.instant()));
   }

@@ -14,8 +14,9 @@ import java.util.function.UnaryOperator;
 /**
  * The registry's documents in the ObjectStore ({@code <state>/<kind>/<id>.json}), each kind a
  * {@link DocumentStore} with compare-and-set transitions, an outbox and the indexes its listings
- * need: models by owner, versions and aliases by model, evaluations by version, and the work lists
- * the reconciler reads (unfinished registrations, pending evaluations, rows not yet written).
+ * need: models by owner, versions and aliases by model, evaluations and deployments by version, and
+ * the work lists the reconciler reads (unfinished registrations, pending evaluations, rows not yet
+ * written).
  */
 public final class RegistryRepository {
   /** Models of one owner. */
@@ -27,7 +28,7 @@ public final class RegistryRepository {
   /** Versions, or aliases, of one model. */
   public static final String BY_MODEL = "model";
 
-  /** Evaluations of one version ({@code <model>.<n>}). */
+  /** Evaluations, or deployments, of one version ({@code <model>.<n>}). */
   public static final String BY_VERSION = "version";
 
   /** Registrations not finished, evaluations not landed. */
@@ -44,6 +45,7 @@ public final class RegistryRepository {
   private final DocumentStore<Alias> aliases;
   private final DocumentStore<Registration> registrations;
   private final DocumentStore<Evaluation> evaluations;
+  private final DocumentStore<Deployment> deployments;
 
   public RegistryRepository(ObjectStore store, ObjectUri root, ObjectMapper json) {
     models =
@@ -99,6 +101,17 @@ public final class RegistryRepository {
                         e.state() == Evaluation.EvaluationState.LANDED && !e.rowsWritten()
                             ? YES
                             : null)));
+    deployments =
+        new DocumentStore<>(
+            store,
+            root,
+            "deployments",
+            Deployment.class,
+            json,
+            List.of(
+                Index.single(
+                    BY_VERSION,
+                    d -> d.versionKnown() ? ModelVersion.idOf(d.model(), d.version()) : null)));
   }
 
   public DocumentStore<Model> models() {
@@ -119,6 +132,10 @@ public final class RegistryRepository {
 
   public DocumentStore<Evaluation> evaluations() {
     return evaluations;
+  }
+
+  public DocumentStore<Deployment> deployments() {
+    return deployments;
   }
 
   /** The model, or NotFound. */

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
 import dev.mlcp.events.CloudEventCodec;
+import dev.mlcp.events.DeployEvent;
 import dev.mlcp.events.EncodedEvent;
 import dev.mlcp.events.EventEnvelope;
 import dev.mlcp.events.Machine;
@@ -113,6 +114,16 @@ public class RegistryApiTest {
         .publish("run-events", encoded.data(), encoded.attributes());
   }
 
+  static void publishDeploy(DeployEvent event, String ceId) {
+    EncodedEvent encoded =
+        new CloudEventCodec()
+            .encode(
+                new EventEnvelope<>(ceId, "//mlcp/serving-deployer", Instant.now(), null, event));
+    PubSubEmulatorResource.current()
+        .clients()
+        .publish("deploy-events", encoded.data(), encoded.attributes());
+  }
+
   static JsonPath await(String token, String path, int status) throws InterruptedException {
     return await(token, path, status, json -> true);
   }
@@ -153,6 +164,52 @@ public class RegistryApiTest {
         .then()
         .statusCode(200)
         .body("protectedAliases", hasItems("production"));
+  }
+
+  @Test
+  void serving_deployers_rollout_on_deploy_events_shows_in_the_versions_lineage() throws Exception {
+    String model = "api-deployed";
+    trained(newRunId(), model, "ana@example.com", "pubsub", CI, 0.9);
+    await(
+        ANA,
+        "/v1/models/" + model + "/versions/1",
+        200,
+        v -> "REGISTERED".equals(v.getString("state")));
+    String dep = "dep-" + newRunId();
+    String rev = "api-deployed-00001";
+
+    // Out of order and redelivered, as Pub/Sub may deliver; a start naming a version the
+    // registry does not hold is acked and dropped.
+    publishDeploy(
+        new DeployEvent.Succeeded(dep, "api-deployed-svc", rev, 100, "http://127.0.0.1:1/"),
+        dep + ".9");
+    publishDeploy(
+        new DeployEvent.Started(dep, "api-deployed-svc", rev, model, "v1", null, "cloud-run"),
+        dep + ".1");
+    publishDeploy(
+        new DeployEvent.Started(dep, "api-deployed-svc", rev, model, "v1", null, "cloud-run"),
+        dep + ".1");
+    publishDeploy(
+        new DeployEvent.Progressed(dep, "api-deployed-svc", rev, "traffic-10", 10), dep + ".2");
+    publishDeploy(
+        new DeployEvent.Started("dep-x", "api-deployed-svc", "r", model, "v77", null, "gce"),
+        "dep-x.1");
+
+    JsonPath lineage =
+        await(
+            ANA,
+            "/v1/models/" + model + "/versions/1/lineage",
+            200,
+            l ->
+                l.getList("deployments").size() == 1
+                    && "SUCCEEDED".equals(l.getString("deployments[0].state")));
+    assertThat(lineage.getString("deployments[0].deploymentId")).isEqualTo(dep);
+    assertThat(lineage.getString("deployments[0].service")).isEqualTo("api-deployed-svc");
+    assertThat(lineage.getString("deployments[0].revision")).isEqualTo(rev);
+    assertThat(lineage.getString("deployments[0].state")).isEqualTo("SUCCEEDED");
+    assertThat(lineage.getInt("deployments[0].trafficPercent")).isEqualTo(100);
+    assertThat(lineage.getString("deployments[0].url")).isEqualTo("http://127.0.0.1:1/");
+    assertThat(lineage.getString("deployments[0].startedAt")).isNotNull();
   }
 
   @Test

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Tag;
@@ -126,6 +128,8 @@ class RegisterLargeArtifactBenchTest {
       RegistrySettings.CopyMode mode)
       throws IOException {
     CountingStore counting = new CountingStore(local);
+    // Warehouse rows are flushed on one background thread, as in the service (RegistryBeans).
+    ExecutorService rowWriter = Executors.newSingleThreadExecutor();
     // The production limit of files per version (mlcp.registry.max-files): the unit tests'
     // fixture allows 100, and 100 shards plus metrics.json are 101 files.
     RegistryFixture f =
@@ -137,7 +141,7 @@ class RegisterLargeArtifactBenchTest {
             new AtomicBoolean(),
             mode,
             null,
-            Runnable::run,
+            rowWriter,
             MAX_FILES);
     dropCaches();
     Registration r;
@@ -148,6 +152,13 @@ class RegisterLargeArtifactBenchTest {
       r = f.registrations.onSucceeded(f.ciRun(run, "bench-" + mode.wireName())).orElseThrow();
       seconds = (System.nanoTime() - start) / 1e9;
       peak = heap.peakAboveBaselineMib();
+    } finally {
+      rowWriter.shutdown();
+    }
+    try {
+      rowWriter.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return new Result(
         r.state(),

@@ -43,6 +43,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class RegistryFixture {
   public static final String SOURCE = "//mlcp/artifact-writer";
+
+  /** Helpers of the copier, as in the service: every fixture copies files in parallel. */
+  static final java.util.concurrent.ExecutorService COPY_HELPERS =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fixture-copy");
+            t.setDaemon(true);
+            return t;
+          });
+
   public static final String CI = "//cloudbuild/mlcp-test/train";
   public static final String OWNER = "ana@example.com";
   public static final String IMAGE = "europe-docker.pkg.dev/mlcp-demo/examples/sample-trainer:1";
@@ -67,6 +77,7 @@ public final class RegistryFixture {
   public final ModelService models;
   public final Verifier verifier;
   public final LineageService lineage;
+  public final DeploymentRecorder deployments;
   public final Reconciler reconciler;
 
   /** A fixture with its own state under {@code dir}. */
@@ -153,7 +164,7 @@ public final class RegistryFixture {
         new RegistrationService(
             repo,
             this.store,
-            new Copier(this.store, mode),
+            new Copier(this.store, mode, COPY_HELPERS, Copier.PARALLELISM),
             new Publishers(List.of("//cloudbuild/*"), Set.of("admin@example.com")),
             rows,
             gate,
@@ -165,7 +176,8 @@ public final class RegistryFixture {
             clock);
     models = new ModelService(repo, clock, 20);
     verifier = new Verifier(repo, this.store, json, clock);
-    lineage = new LineageService(repo, this.store, evaluations, json);
+    deployments = new DeploymentRecorder(repo, clock);
+    lineage = new LineageService(repo, this.store, evaluations, deployments, json);
     reconciler = new Reconciler(repo, registrations, evaluations, rows, relays, clock);
   }
 

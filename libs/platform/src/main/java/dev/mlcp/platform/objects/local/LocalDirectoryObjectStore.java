@@ -70,7 +70,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     this.root = root.toAbsolutePath().normalize();
     this.clock = clock;
     try {
-      Files.createDirectories(this.root.resolve(META_DIR).resolve("tmp"));
+      Files.createDirectories(this.root.resolve(META_DIR));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create object store root " + this.root, e);
     }
@@ -89,8 +89,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   public ObjectMetadata write(
       ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
     requireObject(uri);
-    Path tmp = root.resolve(META_DIR).resolve("tmp").resolve(UUID.randomUUID().toString());
+    Path tmp = null;
     try {
+      tmp = stagingFileFor(dataPath(uri));
       CRC32C crc = new CRC32C();
       MessageDigest md5 = md5();
       long size = 0;
@@ -261,12 +262,67 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     return copy(source, target, WriteCondition.none());
   }
 
+  /**
+   * A server-side copy, as GCS's rewrite: the bytes are copied file to file by the kernel ({@link
+   * FileChannel#transferTo}), never through the JVM's heap or a checksum, and the copy keeps the
+   * source's stored CRC32C and MD5 (an object's content and its sidecar are only ever replaced
+   * together, under the object's lock, so the source's checksums describe the bytes opened here).
+   * The copy's size is checked against the source's; the target's precondition is checked under its
+   * lock, as for {@link #write}.
+   */
   @Override
   public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
-    try (ObjectRead in = read(source)) {
-      return write(target, in.stream(), in.metadata().contentType(), condition);
+    requireObject(source);
+    requireObject(target);
+    Path tmp = null;
+    try {
+      tmp = stagingFileFor(dataPath(target));
+      Meta from;
+      FileChannel in;
+      // Only the source's lock, then only the target's: never both, so no two copies deadlock.
+      try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(source))) {
+        from = readMeta(source).orElseThrow(() -> PlatformException.notFound(source.toString()));
+        // The open channel keeps reading this version even if a later write renames over it.
+        in = FileChannel.open(dataPath(source), StandardOpenOption.READ);
+      }
+      long copied = 0;
+      try (in;
+          FileChannel out =
+              FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        long size = in.size();
+        while (copied < size) {
+          long n = in.transferTo(copied, size - copied, out);
+          if (n <= 0) {
+            break;
+          }
+          copied += n;
+        }
+      }
+      if (copied != from.size()) {
+        throw new IOException(
+            source + " holds " + copied + " bytes, its metadata says " + from.size());
+      }
+      try (LocalLocks.Held lock = LocalLocks.acquire(lockFile(target))) {
+        Optional<Meta> current = readMeta(target);
+        check(target, condition, current);
+        long generation = nextGeneration(current);
+        Path data = dataPath(target);
+        Files.createDirectories(data.getParent());
+        AtomicFiles.move(tmp, data);
+        Meta meta =
+            new Meta(generation, copied, from.crc32c(), from.md5(), from.contentType(), generation);
+        AtomicFiles.write(metaPath(target), Json.MAPPER.writeValueAsBytes(meta));
+        return toMetadata(target, meta);
+      }
+    } catch (NoSuchFileException e) {
+      throw PlatformException.notFound(source.toString());
+    } catch (FileAlreadyExistsException | NotDirectoryException e) {
+      throw PlatformException.conflict(
+          "pathConflict", target + " clashes with an existing object or prefix: " + e.getMessage());
     } catch (IOException e) {
       throw io("copy " + source + " to " + target, e);
+    } finally {
+      deleteQuietly(tmp);
     }
   }
 
@@ -301,6 +357,17 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
       throw PlatformException.invalid("object name escapes its bucket: " + uri);
     }
     return path;
+  }
+
+  /**
+   * Where new content for {@code data} is written before it is renamed into place: next to it, so
+   * the rename stays within one directory (Linux serialises renames across directories on a file
+   * system behind one lock, which made every object write of a busy service queue there). The name
+   * starts with a dot and is never listed: listings read the metadata tree.
+   */
+  private static Path stagingFileFor(Path data) throws IOException {
+    Files.createDirectories(data.getParent());
+    return data.resolveSibling(".mlcp-tmp-" + data.getFileName() + "." + UUID.randomUUID());
   }
 
   private Path metaPath(ObjectUri uri) {
@@ -378,6 +445,9 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
   }
 
   private static void deleteQuietly(Path path) {
+    if (path == null) {
+      return;
+    }
     try {
       Files.deleteIfExists(path);
     } catch (IOException ignored) {
