@@ -97,8 +97,11 @@ public record Manifest(
    * @param table the BigQuery table ({@code project.dataset.table}) of a {@code bq://} input
    * @param model the model of a {@code model-version} input
    * @param version its version
+   * @param bigqueryJobId the BigQuery job that exported a {@code bq://} input on the VM (derived
+   *     from the run, its attempt and the input's position, as the agent names its jobs)
    */
-  public record Input(String uri, String kind, String table, String model, String version) {}
+  public record Input(
+      String uri, String kind, String table, String model, String version, String bigqueryJobId) {}
 
   /**
    * One file of the version.

@@ -67,8 +67,9 @@ public final class Manifests {
             new TreeMap<>(run.labels()));
     List<Manifest.Input> inputs = new ArrayList<>();
     if (p != null) {
-      for (String uri : p.inputs()) {
-        inputs.add(input(uri, settings));
+      for (int n = 0; n < p.inputs().size(); n++) {
+        inputs.add(
+            input(p.inputs().get(n), settings, bigQueryJobId(run.runId(), run.attempt(), n)));
       }
     }
     return new Manifest(
@@ -87,24 +88,48 @@ public final class Manifests {
         files);
   }
 
+  /**
+   * The id of the BigQuery job the VM agent exported input {@code n} of attempt {@code attempt}
+   * with: it names its jobs {@code mlcp-<run>-a<attempt>-in<n>} (characters BigQuery refuses
+   * replaced by {@code _}), so the registry derives the id rather than trusting a claim of it.
+   */
+  static String bigQueryJobId(String runId, int attempt, int n) {
+    return ("mlcp-" + runId + "-a" + attempt + "-in" + n).replaceAll("[^A-Za-z0-9_-]", "_");
+  }
+
   /** What an input URI is: a version of this registry, a GCS object, a BigQuery table. */
   public static Manifest.Input input(String uri, RegistrySettings settings) {
+    return input(uri, settings, null);
+  }
+
+  /**
+   * What an input URI is; a BigQuery input (table or query) also gets {@code jobId}, the export job
+   * that read it.
+   */
+  static Manifest.Input input(String uri, RegistrySettings settings, String jobId) {
     String models = settings.root().resolve("models/").toString();
     if (uri.startsWith(models)) {
       String[] parts = uri.substring(models.length()).split("/");
       if (parts.length >= 3 && parts[1].equals("versions") && Names.version(parts[2]).isPresent()) {
         return new Manifest.Input(
-            uri, "model-version", null, parts[0], Names.versionName(Names.version(parts[2]).get()));
+            uri,
+            "model-version",
+            null,
+            parts[0],
+            Names.versionName(Names.version(parts[2]).get()),
+            null);
       }
     }
     if (uri.startsWith("gs://")) {
-      return new Manifest.Input(uri, "gcs", null, null, null);
+      return new Manifest.Input(uri, "gcs", null, null, null, null);
     }
     Matcher bq = BQ.matcher(uri);
     if (bq.matches()) {
-      return new Manifest.Input(uri, "bigquery", bq.group(1), null, null);
+      // bq://PROJECT.DATASET.TABLE names a table; bq://PROJECT?query=… a query (no table).
+      String table = bq.group(1).contains("?") ? null : bq.group(1);
+      return new Manifest.Input(uri, "bigquery", table, null, null, jobId);
     }
-    return new Manifest.Input(uri, "other", null, null, null);
+    return new Manifest.Input(uri, "other", null, null, null, null);
   }
 
   /** The {@code sha256:…} digest an image reference is pinned to, or null. */

@@ -55,6 +55,12 @@ class RegistrationTest {
     assertThat(manifest.path("run").path("requestedBy").asText()).isEqualTo(CI);
     assertThat(manifest.path("run").path("envNames").toString()).isEqualTo("[\"LR\"]");
     assertThat(manifest.path("inputs").findValuesAsText("kind")).containsExactly("gcs", "bigquery");
+    // The export job of the BigQuery input (input 1 of attempt 1), named as the agent names it.
+    assertThat(manifest.path("inputs").get(1).path("bigqueryJobId").asText())
+        .isEqualTo("mlcp-" + run + "-a1-in1");
+    assertThat(manifest.path("inputs").get(1).path("table").asText())
+        .isEqualTo("mlcp-data.sales.orders");
+    assertThat(manifest.path("inputs").get(0).path("bigqueryJobId").isNull()).isTrue();
     assertThat(manifest.path("createdBy").asText()).isEqualTo(CI);
     assertThat(f.read(ObjectUri.parse(v.uri()).resolve("model.json"))).contains(run);
     assertThat(f.store.stat(ObjectUri.parse(v.uri()).resolve("_mlcp/attempt-1/completion.json")))
