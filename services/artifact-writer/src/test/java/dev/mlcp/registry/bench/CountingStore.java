@@ -23,6 +23,12 @@ final class CountingStore implements ObjectStore {
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong bytesWritten = new AtomicLong();
 
+  /**
+   * {@link System#nanoTime} of the first delete under a staging prefix, 0 before: registration
+   * deletes staging only after the version is recorded (readable, {@code model.registered} sent).
+   */
+  final AtomicLong firstStagingDelete = new AtomicLong();
+
   CountingStore(ObjectStore delegate) {
     this.delegate = delegate;
   }
@@ -83,6 +89,9 @@ final class CountingStore implements ObjectStore {
 
   @Override
   public boolean delete(ObjectUri uri, WriteCondition condition) {
+    if (uri.toString().contains("/staging/")) {
+      firstStagingDelete.compareAndSet(0, System.nanoTime());
+    }
     return delegate.delete(uri, condition);
   }
 
