@@ -1,20 +1,18 @@
 package dev.mlcp.state;
 
 import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ForwardingObjectStore;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import java.io.InputStream;
-import java.net.URI;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counts the calls made to a real store. */
-final class CountingStore implements ObjectStore {
-  final ObjectStore store;
+final class CountingStore extends ForwardingObjectStore {
   final AtomicLong reads = new AtomicLong();
   final AtomicLong lists = new AtomicLong();
   final AtomicLong writes = new AtomicLong();
@@ -23,7 +21,7 @@ final class CountingStore implements ObjectStore {
   volatile String failWritesEndingWith;
 
   CountingStore(ObjectStore store) {
-    this.store = store;
+    super(store);
   }
 
   void reset() {
@@ -43,7 +41,7 @@ final class CountingStore implements ObjectStore {
           "test",
           "write of " + uri + " failed");
     }
-    return store.write(uri, content, contentType, condition);
+    return delegate.write(uri, content, contentType, condition);
   }
 
   /** Runs once, just before the read of an object whose name ends with the given suffix. */
@@ -65,33 +63,18 @@ final class CountingStore implements ObjectStore {
       beforeReadOf = null;
       beforeRead.run();
     }
-    return store.read(uri);
+    return delegate.read(uri);
   }
 
   @Override
   public Optional<ObjectMetadata> stat(ObjectUri uri) {
     reads.incrementAndGet();
-    return store.stat(uri);
+    return delegate.stat(uri);
   }
 
   @Override
   public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
     lists.incrementAndGet();
-    return store.list(prefix, pageSize, pageToken);
-  }
-
-  @Override
-  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
-    return store.copy(source, target);
-  }
-
-  @Override
-  public boolean delete(ObjectUri uri, WriteCondition condition) {
-    return store.delete(uri, condition);
-  }
-
-  @Override
-  public URI downloadUrl(ObjectUri uri, Duration validFor) {
-    return store.downloadUrl(uri, validFor);
+    return delegate.list(prefix, pageSize, pageToken);
   }
 }

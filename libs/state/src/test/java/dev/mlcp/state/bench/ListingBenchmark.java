@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ForwardingObjectStore;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -21,9 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,14 +150,13 @@ class ListingBenchmark {
   }
 
   /** Counts reads and listings; seeds the local GCS server directly instead of over HTTP. */
-  static final class Counting implements ObjectStore {
-    final ObjectStore store;
+  static final class Counting extends ForwardingObjectStore {
     final FakeGcsServerAccess seed;
     final AtomicLong reads = new AtomicLong();
     final AtomicLong lists = new AtomicLong();
 
     Counting(ObjectStore store, FakeGcsServerAccess seed) {
-      this.store = store;
+      super(store);
       this.seed = seed;
     }
 
@@ -166,7 +164,7 @@ class ListingBenchmark {
     public ObjectMetadata write(
         ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
       if (seed == null) {
-        return store.write(uri, content, contentType, condition);
+        return delegate.write(uri, content, contentType, condition);
       }
       try {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -181,34 +179,19 @@ class ListingBenchmark {
     @Override
     public ObjectRead read(ObjectUri uri) {
       reads.incrementAndGet();
-      return store.read(uri);
+      return delegate.read(uri);
     }
 
     @Override
     public Optional<ObjectMetadata> stat(ObjectUri uri) {
       reads.incrementAndGet();
-      return store.stat(uri);
+      return delegate.stat(uri);
     }
 
     @Override
     public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
       lists.incrementAndGet();
-      return store.list(prefix, pageSize, pageToken);
-    }
-
-    @Override
-    public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
-      return store.copy(source, target);
-    }
-
-    @Override
-    public boolean delete(ObjectUri uri, WriteCondition condition) {
-      return store.delete(uri, condition);
-    }
-
-    @Override
-    public URI downloadUrl(ObjectUri uri, Duration validFor) {
-      return store.downloadUrl(uri, validFor);
+      return delegate.list(prefix, pageSize, pageToken);
     }
   }
 }

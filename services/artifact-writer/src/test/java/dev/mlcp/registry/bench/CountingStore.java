@@ -1,6 +1,6 @@
 package dev.mlcp.registry.bench;
 
-import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ForwardingObjectStore;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
@@ -9,17 +9,13 @@ import dev.mlcp.platform.objects.WriteCondition;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An ObjectStore that counts the bytes passing through the service: read from the streams it hands
  * out and written from the streams it is given. A store-side copy counts nothing.
  */
-final class CountingStore implements ObjectStore {
-  private final ObjectStore delegate;
+final class CountingStore extends ForwardingObjectStore {
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong bytesWritten = new AtomicLong();
 
@@ -30,7 +26,7 @@ final class CountingStore implements ObjectStore {
   final AtomicLong firstStagingDelete = new AtomicLong();
 
   CountingStore(ObjectStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   private InputStream counting(InputStream in, AtomicLong counter) {
@@ -68,21 +64,6 @@ final class CountingStore implements ObjectStore {
   }
 
   @Override
-  public Optional<ObjectMetadata> stat(ObjectUri uri) {
-    return delegate.stat(uri);
-  }
-
-  @Override
-  public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
-    return delegate.list(prefix, pageSize, pageToken);
-  }
-
-  @Override
-  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
-    return delegate.copy(source, target);
-  }
-
-  @Override
   public ObjectMetadata copy(ObjectUri source, ObjectUri target, WriteCondition condition) {
     return delegate.copy(source, target, condition);
   }
@@ -93,10 +74,5 @@ final class CountingStore implements ObjectStore {
       firstStagingDelete.compareAndSet(0, System.nanoTime());
     }
     return delegate.delete(uri, condition);
-  }
-
-  @Override
-  public URI downloadUrl(ObjectUri uri, Duration validFor) {
-    return delegate.downloadUrl(uri, validFor);
   }
 }

@@ -3,21 +3,17 @@ package dev.mlcp.registry.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ForwardingObjectStore;
 import dev.mlcp.platform.objects.ObjectMetadata;
-import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import dev.mlcp.platform.objects.local.LocalDirectoryObjectStore;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,14 +109,13 @@ class CopierTest {
   }
 
   /** Counts writes in flight and their peak; each write waits for {@code gate} (at most 5 s). */
-  static final class TrackingStore implements ObjectStore {
-    final ObjectStore delegate;
+  static final class TrackingStore extends ForwardingObjectStore {
     final CountDownLatch gate;
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger peak = new AtomicInteger();
 
     TrackingStore(ObjectStore delegate, CountDownLatch gate) {
-      this.delegate = delegate;
+      super(delegate);
       this.gate = gate;
     }
 
@@ -139,36 +134,6 @@ class CopierTest {
       } finally {
         inFlight.decrementAndGet();
       }
-    }
-
-    @Override
-    public ObjectRead read(ObjectUri uri) {
-      return delegate.read(uri);
-    }
-
-    @Override
-    public Optional<ObjectMetadata> stat(ObjectUri uri) {
-      return delegate.stat(uri);
-    }
-
-    @Override
-    public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
-      return delegate.list(prefix, pageSize, pageToken);
-    }
-
-    @Override
-    public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
-      return delegate.copy(source, target);
-    }
-
-    @Override
-    public boolean delete(ObjectUri uri, WriteCondition condition) {
-      return delegate.delete(uri, condition);
-    }
-
-    @Override
-    public URI downloadUrl(ObjectUri uri, Duration validFor) {
-      return delegate.downloadUrl(uri, validFor);
     }
   }
 }

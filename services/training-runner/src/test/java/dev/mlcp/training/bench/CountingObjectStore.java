@@ -1,14 +1,13 @@
 package dev.mlcp.training.bench;
 
 import dev.mlcp.platform.Page;
+import dev.mlcp.platform.objects.ForwardingObjectStore;
 import dev.mlcp.platform.objects.ObjectMetadata;
 import dev.mlcp.platform.objects.ObjectRead;
 import dev.mlcp.platform.objects.ObjectStore;
 import dev.mlcp.platform.objects.ObjectUri;
 import dev.mlcp.platform.objects.WriteCondition;
 import java.io.InputStream;
-import java.net.URI;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,8 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * network round trip, so the count says what a pass would cost there, which a local directory
  * cannot show.
  */
-final class CountingObjectStore implements ObjectStore {
-  private final ObjectStore store;
+final class CountingObjectStore extends ForwardingObjectStore {
   final AtomicLong reads = new AtomicLong();
   final AtomicLong writes = new AtomicLong();
   final AtomicLong stats = new AtomicLong();
@@ -26,7 +24,7 @@ final class CountingObjectStore implements ObjectStore {
   final AtomicLong deletes = new AtomicLong();
 
   CountingObjectStore(ObjectStore store) {
-    this.store = store;
+    super(store);
   }
 
   void reset() {
@@ -54,45 +52,35 @@ final class CountingObjectStore implements ObjectStore {
   public ObjectMetadata write(
       ObjectUri uri, InputStream content, String contentType, WriteCondition condition) {
     writes.incrementAndGet();
-    return store.write(uri, content, contentType, condition);
+    return delegate.write(uri, content, contentType, condition);
   }
 
   @Override
   public ObjectRead read(ObjectUri uri) {
     reads.incrementAndGet();
-    return store.read(uri);
+    return delegate.read(uri);
   }
 
   @Override
   public Optional<ObjectMetadata> stat(ObjectUri uri) {
     stats.incrementAndGet();
-    return store.stat(uri);
+    return delegate.stat(uri);
   }
 
   @Override
   public Page<ObjectMetadata> list(ObjectUri prefix, int pageSize, String pageToken) {
     listPages.incrementAndGet();
-    return store.list(prefix, pageSize, pageToken);
-  }
-
-  @Override
-  public ObjectMetadata copy(ObjectUri source, ObjectUri target) {
-    return store.copy(source, target);
+    return delegate.list(prefix, pageSize, pageToken);
   }
 
   @Override
   public boolean delete(ObjectUri uri, WriteCondition condition) {
     deletes.incrementAndGet();
-    return store.delete(uri, condition);
-  }
-
-  @Override
-  public URI downloadUrl(ObjectUri uri, Duration validFor) {
-    return store.downloadUrl(uri, validFor);
+    return delegate.delete(uri, condition);
   }
 
   @Override
   public void close() {
-    store.close();
+    delegate.close();
   }
 }
